@@ -1,0 +1,6 @@
+from typing import Any
+
+import numpy as np
+
+def count_entries_2d(x: np.ndarray, fill: Any) -> int: ...
+def fill_entries_2d(x: np.ndarray, fill: Any, coords: np.ndarray, values: np.ndarray) -> None: ...

@@ -1,0 +1,1 @@
+"""Compiled counter-based generator (the hash of arraymask.random)."""

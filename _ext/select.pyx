@@ -1,0 +1,1 @@
+"""Compiled selection kernels (top-k per slice, lookup-table isin)."""

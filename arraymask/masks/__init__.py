@@ -1,0 +1,1 @@
+"""Mask algorithms, written once against the array API."""
