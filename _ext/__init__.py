@@ -4,6 +4,6 @@ Importing this package fails if the extension modules were not built: the
 NumPy path never falls back silently to Python.
 """
 
-from . import coo, rng, select
+from . import coo, lookup, rng, select
 
-__all__ = ["coo", "rng", "select"]
+__all__ = ["coo", "lookup", "rng", "select"]

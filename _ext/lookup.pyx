@@ -1,0 +1,1 @@
+"""Compiled lookup-table kernels (isin on integers, sequence masks)."""

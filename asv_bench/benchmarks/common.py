@@ -1,0 +1,86 @@
+"""Base class and helpers shared by every benchmark.
+
+A benchmark class that derives from :class:`BackendBenchmark` runs once per
+backend in ``BACKENDS``; a backend that is not installed (or has no device)
+is skipped by asv (``NotImplementedError`` in ``setup``). Peers are timed in
+the same class (``time_peer_*`` methods) so that ratios come from one run.
+Every timed function returns its result through :func:`sync`, which waits
+for the device (CUDA, JAX) or computes (Dask) before the clock stops.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+BACKENDS = ["numpy", "torch", "jax", "dask", "cupy", "torch_cuda"]
+
+
+def load(name: str) -> tuple[Any, Any]:
+    """``(module, device)`` for backend ``name``; ``NotImplementedError`` if missing."""
+    try:
+        if name == "numpy":
+            return np, "cpu"
+        if name in {"torch", "torch_cuda"}:
+            torch = importlib.import_module("torch")
+            if name == "torch_cuda" and not torch.cuda.is_available():
+                raise NotImplementedError("no CUDA device")
+            return torch, "cuda" if name == "torch_cuda" else "cpu"
+        if name == "jax":
+            return importlib.import_module("jax.numpy"), None
+        if name == "dask":
+            return importlib.import_module("dask.array"), None
+        if name == "cupy":
+            cupy = importlib.import_module("cupy")
+            if cupy.cuda.runtime.getDeviceCount() == 0:
+                raise NotImplementedError("no CUDA device")
+            return cupy, None
+    except ImportError as exc:
+        raise NotImplementedError(f"{name} is not installed") from exc
+    raise NotImplementedError(name)
+
+
+def to_backend(name: str, host: np.ndarray, chunks: Any = "auto") -> Any:
+    """``host`` as an array of backend ``name`` (on its device)."""
+    module, device = load(name)
+    if name == "numpy":
+        return host
+    if name in {"torch", "torch_cuda"}:
+        return module.from_numpy(np.ascontiguousarray(host)).to(device)
+    if name == "dask":
+        return module.from_array(host, chunks=chunks)
+    return module.asarray(host)
+
+
+def sync(result: Any) -> Any:
+    """Wait until ``result`` (or each item of a tuple/list) is really computed."""
+    if isinstance(result, (tuple, list)):
+        return [sync(r) for r in result]
+    mod = type(result).__module__
+    if mod.startswith("torch") and getattr(result, "is_cuda", False):
+        importlib.import_module("torch").cuda.synchronize()
+    elif mod.startswith("jax") or hasattr(result, "block_until_ready"):
+        result.block_until_ready()
+    elif mod.startswith("dask"):
+        result = result.compute()
+    elif mod.startswith("cupy"):
+        importlib.import_module("cupy").cuda.get_current_stream().synchronize()
+    return result
+
+
+class BackendBenchmark:
+    """Parametrized over backends; subclasses build inputs in ``setup_backend``."""
+
+    params: list[Any] = [BACKENDS]
+    param_names: list[str] = ["backend"]
+    timeout = 300
+
+    def setup(self, backend: str, *args: Any) -> None:
+        self.module, self.device = load(backend)
+        self.backend = backend
+        self.setup_backend(backend, *args)
+
+    def setup_backend(self, backend: str, *args: Any) -> None:
+        """Build the inputs; override."""

@@ -1,0 +1,86 @@
+"""Median-ratio table against the peers, without asv.
+
+Runs the benchmark classes of ``asv_bench/benchmarks`` in this process: for
+every parameter combination it times each ``time_*`` method ``--repeat``
+times (after one warm-up call) and prints the median and its ratio to the
+class's ``baseline`` method (``time_peer_...``; ratio < 1 means arraymask is
+faster). Only one benchmark process runs at a time on a shared machine: take
+the lock in ``/tmp/arraymask-bench.lock`` (``flock``) around it.
+
+    python asv_bench/compare.py masks.TopK --repeat 7
+    python asv_bench/compare.py masks            # every class of a module
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import itertools
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _classes(target: str) -> list[type]:
+    module_name, _, class_name = target.partition(".")
+    module = importlib.import_module(f"benchmarks.{module_name}")
+    if class_name:
+        return [getattr(module, class_name)]
+    return [
+        obj for _, obj in inspect.getmembers(module, inspect.isclass)
+        if obj.__module__ == module.__name__ and any(n.startswith("time_") for n in dir(obj))
+    ]
+
+
+def _run_class(cls: type, repeat: int, only: str | None) -> None:
+    params = cls.params if isinstance(cls.params[0], list) else [cls.params]
+    names = getattr(cls, "param_names", [f"p{i}" for i in range(len(params))])
+    methods = sorted(n for n in dir(cls) if n.startswith("time_") and (not only or only in n))
+    baseline = getattr(cls, "baseline", None)
+    for combo in itertools.product(*params):
+        bench = cls()
+        label = ", ".join(f"{n}={v}" for n, v in zip(names, combo, strict=False))
+        try:
+            bench.setup(*combo)
+        except NotImplementedError as exc:
+            print(f"{cls.__name__}[{label}]: skipped ({exc})")
+            continue
+        medians = {}
+        for name in methods:
+            fn = getattr(bench, name)
+            try:
+                fn(*combo)  # warm-up
+            except NotImplementedError:
+                continue
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                fn(*combo)
+                times.append(time.perf_counter() - t0)
+            medians[name] = statistics.median(times)
+        if hasattr(bench, "teardown"):
+            bench.teardown(*combo)
+        base = medians.get(baseline) if baseline else None
+        print(f"{cls.__name__}[{label}]")
+        for name, med in medians.items():
+            ratio = f"{med / base:6.2f}x" if base else "      "
+            print(f"  {name:<40} {med * 1e3:10.2f} ms  {ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="+", help="module or module.Class in asv_bench/benchmarks")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--only", help="run only time_ methods whose name contains this")
+    args = parser.parse_args()
+    for target in args.targets:
+        for cls in _classes(target):
+            _run_class(cls, args.repeat, args.only)
+
+
+if __name__ == "__main__":
+    main()
