@@ -11,11 +11,17 @@ for the device (CUDA, JAX) or computes (Dask) before the clock stops.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 import numpy as np
 
-BACKENDS = ["numpy", "torch", "jax", "dask", "cupy", "torch_cuda"]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get(
+        "ARRAYMASK_BENCH_BACKENDS", "numpy,torch,jax,dask,cupy,torch_cuda"
+    ).split(",")
+]
 
 
 def load(name: str) -> tuple[Any, Any]:
