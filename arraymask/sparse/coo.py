@@ -1,8 +1,509 @@
-"""The COO container."""
+"""The COO container: coordinates ``(ndim, nnz)``, values ``(nnz,)``, a shape.
+
+A :class:`COO` is immutable. It is *canonical* when its columns are in
+row-major order without duplicates; the flag :attr:`COO.is_canonical`
+records that state so no work is ever done twice. NumPy arrays and CPU
+torch tensors are handled by the compiled kernels of ``arraymask._ext.coo``
+(through zero-copy views, see :mod:`arraymask.sparse._kernels`); every other
+namespace or device by the array-API twins of :mod:`arraymask.sparse._generic`,
+which give the same results.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from .. import _backend
+from .._validate import check_choice, check_shape, is_integer_dtype
+from . import _generic, _kernels
+
+__all__ = ["COO", "DUPLICATE_POLICIES"]
+
+#: Names accepted by :meth:`COO.canonical` (``duplicates=``).
+DUPLICATE_POLICIES = ("sum", "min", "max", "first", "last", "error", "keep")
+
+_INT64_MAX = 2**63 - 1
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _checked_shape(shape: object, xp: ModuleType) -> tuple[int, ...]:
+    dims = check_shape(shape)
+    limit = _generic.key_limit(xp)
+    for d in dims:
+        if d > limit:
+            raise ValueError(
+                f"shape entry {d} does not fit the index dtype "
+                f"({'int64' if limit == _INT64_MAX else 'int32'}), got shape {dims}"
+            )
+    return dims
+
+
+def _host_pair(coords: Any, values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Zero-copy NumPy views of both arrays, or None when either has none."""
+    hc = _backend.host_view(coords)
+    if hc is None:
+        return None
+    hv = _backend.host_view(values)
+    if hv is None:
+        return None
+    return hc, hv
+
+
+def _readonly(x: Any) -> Any:
+    """A read-only view of a NumPy array (other kinds are returned as they are)."""
+    if type(x) is np.ndarray and x.flags.writeable:
+        x = x.view()
+        x.flags.writeable = False
+    return x
+
 
 class COO:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError  # PLACEHOLDER: issue 5
+    """Sparse array in coordinate format.
+
+    Parameters
+    ----------
+    coords : array
+        Integer array of shape ``(ndim, nnz)``; stored as int64 (int32 on a
+        backend without 64-bit integers).
+    values : array
+        Array of shape ``(nnz,)``, same namespace and device as ``coords``.
+    shape : tuple of int
+        Shape of the dense array; each entry must fit the index dtype.
+    canonical : bool, default False
+        Promise that the columns are in row-major order without duplicates.
+        Verified (``ValueError`` if false) when ``check`` is True.
+    check : bool, default True
+        Validate dtypes, shapes and bounds (``IndexError`` for a coordinate
+        out of range). The same linear pass detects already-canonical input.
+
+    Attributes
+    ----------
+    coords, values, shape, ndim, nnz, dtype, device, is_canonical, indices
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from arraymask.sparse import COO
+    >>> c = COO(np.array([[1, 0, 1], [2, 1, 2]]), np.array([1.0, 2.0, 3.0]), (2, 3))
+    >>> c.is_canonical
+    False
+    >>> s = c.canonical()
+    >>> s.coords.tolist(), s.values.tolist(), s.is_canonical
+    ([[0, 1], [1, 2]], [2.0, 4.0], True)
+    >>> s.to_dense().tolist()
+    [[0.0, 2.0, 0.0], [0.0, 0.0, 4.0]]
+    """
+
+    __slots__ = ("_coords", "_values", "_shape", "_canonical", "_xp")
+
+    def __init__(
+        self,
+        coords: Any,
+        values: Any,
+        shape: Any,
+        /,
+        *,
+        canonical: bool = False,
+        check: bool = True,
+    ) -> None:
+        xp = _backend.namespace(coords, values)
+        coords = _backend.as_array(coords, xp)
+        values = _backend.as_array(values, xp, device=_backend.device_of(coords))
+        idt = _generic.index_dtype(xp)
+        if check:
+            dims = _checked_shape(shape, xp)
+            if not is_integer_dtype(coords.dtype):
+                raise TypeError(f"coords must have an integer dtype, got {coords.dtype}")
+            if coords.ndim != 2 or coords.shape[0] != len(dims):
+                raise ValueError(
+                    f"coords must have shape (ndim, nnz) = ({len(dims)}, nnz) for shape "
+                    f"{dims}, got {tuple(coords.shape)}"
+                )
+            if values.ndim != 1 or values.shape[0] != coords.shape[1]:
+                raise ValueError(
+                    f"values must have shape (nnz,) = ({coords.shape[1]},), "
+                    f"got {tuple(values.shape)}"
+                )
+            dc, dv = _backend.device_of(coords), _backend.device_of(values)
+            if dc != dv:
+                raise ValueError(f"coords and values must be on one device, got {dc} and {dv}")
+        else:
+            dims = tuple(int(d) for d in shape)
+        if coords.dtype != idt:
+            coords = xp.astype(coords, idt)
+        is_canonical = bool(canonical)
+        if check:
+            status = _scan(coords, dims, xp)
+            if canonical and status != _generic.ORDER_STRICT:
+                what = "duplicates" if status == _generic.ORDER_NONDECREASING else "unsorted columns"
+                raise ValueError(
+                    f"canonical=True was promised but coords are not canonical ({what})"
+                )
+            is_canonical = status == _generic.ORDER_STRICT
+        self._init(coords, values, dims, is_canonical, xp)
+
+    def _init(
+        self, coords: Any, values: Any, shape: tuple[int, ...], is_canonical: bool, xp: ModuleType
+    ) -> None:
+        object.__setattr__(self, "_coords", _readonly(coords))
+        object.__setattr__(self, "_values", _readonly(values))
+        object.__setattr__(self, "_shape", shape)
+        object.__setattr__(self, "_canonical", is_canonical)
+        object.__setattr__(self, "_xp", xp)
+
+    @classmethod
+    def _from_trusted(
+        cls,
+        coords: Any,
+        values: Any,
+        shape: tuple[int, ...],
+        *,
+        canonical: bool = True,
+        xp: ModuleType | None = None,
+    ) -> COO:
+        """Wrap arrays that arraymask itself produced, without any validation.
+
+        For internal results only: ``coords`` must already be an ``(ndim, nnz)``
+        array of the index dtype, ``values`` ``(nnz,)`` of the same namespace
+        and device, ``shape`` a tuple of Python ints, and ``canonical`` true
+        only if the columns are sorted without duplicates.
+        """
+        obj = cls.__new__(cls)
+        obj._init(coords, values, tuple(shape), bool(canonical), xp or _backend.namespace(values))
+        return obj
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("COO is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("COO is immutable")
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def coords(self) -> Any:
+        """Integer coordinates, shape ``(ndim, nnz)``."""
+        return self._coords
+
+    @property
+    def values(self) -> Any:
+        """Values, shape ``(nnz,)``."""
+        return self._values
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the dense array."""
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return len(self._shape)
+
+    @property
+    def nnz(self) -> int:
+        """Number of stored entries (duplicates included)."""
+        return int(self._coords.shape[1])
+
+    @property
+    def dtype(self) -> Any:
+        """Dtype of the values."""
+        return self._values.dtype
+
+    @property
+    def device(self) -> Any:
+        """Device of the arrays."""
+        return _backend.device_of(self._values)
+
+    @property
+    def is_canonical(self) -> bool:
+        """True when the columns are in row-major order without duplicates."""
+        return self._canonical
+
+    @property
+    def indices(self) -> Any:
+        """Coordinates in TensorFlow's ``(nnz, ndim)`` layout (a transposed view)."""
+        return self._xp.permute_dims(self._coords, (1, 0))
+
+    def __repr__(self) -> str:
+        return (
+            f"COO(shape={self._shape}, nnz={self.nnz}, dtype={self.dtype}, "
+            f"device={self.device}, canonical={self._canonical})"
+        )
+
+    # ---------------------------------------------------------- constructors
+    @classmethod
+    def from_dense(cls, x: Any, /, *, fill_value: Any = 0) -> COO:
+        """Canonical COO of the entries of ``x`` that differ from ``fill_value``.
+
+        NaN entries are kept (NaN differs from everything), ``-0.0`` equals
+        ``0``. Any dtype (bool, integers, float16/32/64, complex) and any
+        strides, negative included.
+
+        >>> import numpy as np
+        >>> c = COO.from_dense(np.array([[0.0, 1.5], [-0.0, np.nan]]))
+        >>> c.coords.tolist(), c.values.tolist()
+        ([[0, 1], [1, 1]], [1.5, nan])
+        """
+        xp = _backend.namespace(x)
+        x = _backend.as_array(x, xp)
+        _check_fill(fill_value, x.dtype, xp)
+        shape = _checked_shape(tuple(int(s) for s in x.shape), xp)
+        host = _backend.host_view(x)
+        if host is not None:
+            coords, values = _kernels.dense_to_coo(host, fill_value)
+            coords = _backend.from_host(coords, x)
+            values = _backend.from_host(values, x)
+        else:
+            coords, values = _generic.dense_to_coo(x, fill_value, xp)
+        return cls._from_trusted(coords, values, shape, canonical=True, xp=xp)
+
+    @classmethod
+    def from_mask(cls, mask: Any, values: Any = None, /) -> COO:
+        """Canonical COO of the True entries of boolean ``mask``.
+
+        Values are gathered from ``values`` (same shape as ``mask``), or are
+        all True.
+
+        >>> import numpy as np
+        >>> m = np.array([[True, False], [False, True]])
+        >>> COO.from_mask(m, np.array([[1, 2], [3, 4]])).values.tolist()
+        [1, 4]
+        """
+        xp = _backend.namespace(mask, values)
+        mask = _backend.as_array(mask, xp)
+        if mask.dtype != xp.bool:
+            raise TypeError(f"mask must have a boolean dtype, got {mask.dtype}")
+        base = cls.from_dense(mask, fill_value=False)
+        if values is None:
+            return base
+        values = _backend.as_array(values, xp, device=_backend.device_of(mask))
+        if tuple(values.shape) != tuple(mask.shape):
+            raise ValueError(
+                f"values must have the shape of mask {tuple(mask.shape)}, "
+                f"got {tuple(values.shape)}"
+            )
+        dm, dv = _backend.device_of(mask), _backend.device_of(values)
+        if dm != dv:
+            raise ValueError(f"mask and values must be on one device, got {dm} and {dv}")
+        gathered = _gather(values, base.coords, base.shape, xp)
+        return cls._from_trusted(base.coords, gathered, base.shape, canonical=True, xp=xp)
+
+    @classmethod
+    def from_dict(
+        cls, d: Mapping[Any, Any], /, shape: Any = None, dtype: Any = None
+    ) -> COO:
+        """Canonical COO (NumPy arrays) from ``{(i, j, ...): value}``.
+
+        ``shape`` defaults to the per-axis maximum + 1; ``dtype`` to NumPy's
+        choice for the values. Keys may be ints for 1-D data.
+
+        >>> c = COO.from_dict({(1, 2): 5.0, (0, 0): 1.0})
+        >>> c.shape, c.coords.tolist(), c.values.tolist()
+        ((2, 3), [[0, 1], [0, 2]], [1.0, 5.0])
+        """
+        if not isinstance(d, Mapping):
+            raise TypeError(f"d must be a mapping of coordinate tuples to values, got {_show(d)}")
+        keys = [k if isinstance(k, tuple) else (k,) for k in d]
+        lengths = {len(k) for k in keys}
+        if len(lengths) > 1:
+            short = min(keys, key=len)
+            long = max(keys, key=len)
+            raise ValueError(
+                f"d has keys of inconsistent length: {short!r} and {long!r}"
+            )
+        if shape is not None:
+            dims = _checked_shape(shape, _backend.namespace())
+            ndim = len(dims)
+            if lengths and lengths != {ndim}:
+                raise ValueError(
+                    f"d has keys of length {lengths.pop()} but shape {dims} has {ndim} dimensions"
+                )
+        elif not keys:
+            raise ValueError("shape is required when d is empty")
+        ndim = lengths.pop() if lengths else len(dims)
+        try:
+            coords = np.array(keys, dtype=np.int64).reshape(len(keys), ndim).T
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TypeError(f"d must have integer coordinate keys: {exc}") from None
+        values = np.asarray(list(d.values()), dtype=dtype)
+        if values.ndim != 1:
+            raise ValueError(f"d must have scalar values, got an array of shape {values.shape}")
+        if shape is None:
+            if (coords < 0).any():
+                col = int(np.argmax((coords < 0).any(axis=0)))
+                raise IndexError(f"d has a negative coordinate {tuple(coords[:, col].tolist())}")
+            dims = tuple(int(m) + 1 for m in coords.max(axis=1))
+        return cls(coords, values, dims).canonical("sum")
+
+    @classmethod
+    def from_sparse(cls, obj: Any, /, *, duplicates: str = "sum") -> COO:
+        """COO from a sparse object of another library (see :mod:`arraymask.interop`)."""
+        from ..interop import from_sparse
+
+        return from_sparse(obj, duplicates=duplicates)
+
+    # --------------------------------------------------------------- methods
+    def canonical(self, duplicates: str = "sum") -> COO:
+        """Row-major ordered copy with duplicates combined by ``duplicates``.
+
+        ``"sum"``, ``"min"``, ``"max"``, ``"first"`` or ``"last"`` (by
+        original position) combine duplicated coordinates; ``"error"`` raises
+        ``ValueError`` naming a duplicated coordinate; ``"keep"`` only sorts
+        (stably: duplicates stay adjacent in their original order, and
+        ``is_canonical`` stays False while there are any). Returns ``self``
+        when it is already canonical.
+
+        >>> import numpy as np
+        >>> c = COO(np.array([[2, 0, 2]]), np.array([1, 7, 5]), (3,))
+        >>> c.canonical("last").values.tolist()
+        [7, 5]
+        >>> c.canonical("keep").coords.tolist()
+        [[0, 2, 2]]
+        """
+        check_choice(duplicates, "duplicates", DUPLICATE_POLICIES)
+        if self._canonical:
+            return self
+        xp = self._xp
+        if duplicates in {"min", "max"} and xp.isdtype(self.dtype, "complex floating"):
+            raise TypeError(
+                f"duplicates={duplicates!r} needs ordered values, got dtype {self.dtype}"
+            )
+        pair = _host_pair(self._coords, self._values)
+        if pair is not None:
+            coords, values, dup = _kernels.canonicalize(pair[0], pair[1], self._shape, duplicates)
+            if dup is None:
+                coords = _backend.from_host(coords, self._coords)
+                values = _backend.from_host(values, self._values)
+        else:
+            coords, values, dup = _canonical_generic(
+                self._coords, self._values, self._shape, duplicates, xp
+            )
+        if dup is not None:
+            raise ValueError(f"duplicates='error': coordinate {dup} appears more than once")
+        canonical = duplicates != "keep" or coords.shape[1] == 0 or _no_adjacent_equal(
+            coords, xp
+        )
+        return COO._from_trusted(coords, values, self._shape, canonical=canonical, xp=xp)
+
+    def to_dense(self, *, fill_value: Any = 0) -> Any:
+        """Dense array of :attr:`shape`; duplicates are summed.
+
+        >>> import numpy as np
+        >>> COO(np.array([[0, 0, 2]]), np.array([1, 2, 3]), (4,)).to_dense(fill_value=-1).tolist()
+        [3, -1, 3, -1]
+        """
+        xp = self._xp
+        _check_fill(fill_value, self.dtype, xp)
+        c = self.canonical("sum")
+        pair = _host_pair(c._coords, c._values)
+        if pair is not None:
+            dense = _kernels.coo_to_dense(pair[0], pair[1], self._shape, fill_value)
+            return _backend.from_host(dense, self._values)
+        return _generic.coo_to_dense(c._coords, c._values, self._shape, fill_value, xp)
+
+    # ------------------------------------------------- adapters (interop/)
+    def to_tensorflow(self, *, duplicates: str = "sum") -> Any:
+        """``tf.sparse.SparseTensor`` (see :mod:`arraymask.interop.tensorflow`)."""
+        from ..interop.tensorflow import to_tensorflow
+
+        return to_tensorflow(self, duplicates=duplicates)
+
+    def to_torch(self, *, duplicates: str = "sum", device: Any = None) -> Any:
+        """Coalesced torch sparse COO tensor (see :mod:`arraymask.interop.torch`)."""
+        from ..interop.torch import to_torch
+
+        return to_torch(self, duplicates=duplicates, device=device)
+
+    def to_scipy(self) -> Any:
+        """``scipy.sparse.coo_array`` (see :mod:`arraymask.interop.scipy`)."""
+        from ..interop.scipy import to_scipy
+
+        return to_scipy(self)
+
+    def to_pydata(self) -> Any:
+        """pydata ``sparse.COO`` (see :mod:`arraymask.interop.pydata`)."""
+        from ..interop.pydata import to_pydata
+
+        return to_pydata(self)
+
+    def to_cupyx(self) -> Any:
+        """``cupyx.scipy.sparse.coo_matrix`` (see :mod:`arraymask.interop.cupyx`)."""
+        from ..interop.cupyx import to_cupyx
+
+        return to_cupyx(self)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _check_fill(fill_value: Any, dtype: Any, xp: ModuleType) -> None:
+    if _backend.is_array(fill_value):
+        if getattr(fill_value, "ndim", None) != 0:
+            raise ValueError(f"fill_value must be a scalar, got shape {fill_value.shape}")
+        return
+    if not isinstance(fill_value, (bool, int, float, complex, np.generic)):
+        raise TypeError(f"fill_value must be a scalar, got {_show(fill_value)}")
+
+
+def _scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> int:
+    """Bounds check (IndexError) and order status of validated coords."""
+    host = _backend.host_view(coords)
+    if host is not None:
+        axis, col, status = _kernels.scan(host, shape)
+    else:
+        axis, col, status = _generic.scan(coords, shape, xp)
+    if axis >= 0:
+        value = int(coords[axis, col])
+        raise IndexError(
+            f"coords[{axis}, {col}] = {value} is out of range for axis {axis} "
+            f"of size {shape[axis]} (shape {shape})"
+        )
+    return status
+
+
+def _canonical_generic(
+    coords: Any, values: Any, shape: tuple[int, ...], policy: str, xp: ModuleType
+) -> tuple[Any, Any, tuple[int, ...] | None]:
+    axis, col, status = _generic.scan(coords, shape, xp)
+    if axis >= 0:
+        value = int(coords[axis, col])
+        raise IndexError(
+            f"coords[{axis}, {col}] = {value} is out of range for axis {axis} "
+            f"of size {shape[axis]} (shape {shape})"
+        )
+    if status == _generic.ORDER_STRICT:
+        return coords, values, None
+    if status == _generic.ORDER_UNSORTED:
+        perm = _generic.sort_order(coords, shape, xp)
+        coords = xp.take(coords, perm, axis=1)
+        values = xp.take(values, perm)
+    return _generic.reduce_sorted(coords, values, policy, xp)
+
+
+def _no_adjacent_equal(coords: Any, xp: ModuleType) -> bool:
+    if coords.shape[1] <= 1:
+        return True
+    if coords.shape[0] == 0:
+        return False
+    return not bool(xp.any(xp.all(coords[:, 1:] == coords[:, :-1], axis=0)))
+
+
+def _gather(values: Any, coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
+    """``values[coords]`` for an array ``values`` of ``shape``."""
+    host = _backend.host_view(values)
+    hc = _backend.host_view(coords)
+    if host is not None and hc is not None:
+        return _backend.from_host(np.ascontiguousarray(host[tuple(hc)]), values)
+    flat = xp.reshape(values, (-1,))
+    if not shape:
+        return xp.take(flat, xp.zeros(coords.shape[1], dtype=coords.dtype))
+    key = _generic._linear(coords, shape, xp)
+    return xp.take(flat, key)

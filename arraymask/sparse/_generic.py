@@ -1,0 +1,289 @@
+"""Array-API twins of the COO kernels.
+
+These functions run on any array-API namespace (CUDA torch, CuPy, JAX,
+Dask, array-api-strict, and NumPy too) and give the same results as the
+compiled kernels of ``arraymask._ext.coo``:
+
+* :func:`scan` -- bounds check and order status of coordinates;
+* :func:`sort_order` -- the stable row-major order (stable argsort of
+  linearized keys, or successive stable argsorts per axis when
+  ``prod(shape)`` does not fit the index dtype);
+* :func:`reduce_sorted` -- one policy applied to runs of equal coordinates;
+* :func:`dense_to_coo` and :func:`coo_to_dense`.
+
+No item assignment is used (JAX is immutable); counts that fix output
+shapes are read back with ``int()`` (a device synchronisation, unavoidable
+when an output's size depends on values). Reductions that do not depend on
+the order of operations (min, max, integer and boolean sums, first, last)
+are computed by a segmented scan; floating-point sums add the elements of
+each run one after the other in original order, exactly like the compiled
+kernel (a run longer than :data:`SEQUENTIAL_SUM_LIMIT` falls back to a
+segmented scan, whose rounding may differ in the last bits).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from .._backend import capabilities
+
+__all__ = [
+    "ORDER_NONDECREASING",
+    "ORDER_STRICT",
+    "ORDER_UNSORTED",
+    "SEQUENTIAL_SUM_LIMIT",
+    "coo_to_dense",
+    "dense_to_coo",
+    "index_dtype",
+    "key_limit",
+    "reduce_sorted",
+    "scan",
+    "sort_order",
+]
+
+#: Order status of coordinates: strictly increasing (canonical).
+ORDER_STRICT = 0
+#: Order status: nondecreasing (sorted, with duplicates).
+ORDER_NONDECREASING = 1
+#: Order status: not sorted.
+ORDER_UNSORTED = 2
+
+#: Longest run of one coordinate that a floating-point sum adds sequentially.
+SEQUENTIAL_SUM_LIMIT = 64
+
+
+def index_dtype(xp: ModuleType) -> Any:
+    """int64, or int32 on a backend without 64-bit integers (JAX without x64)."""
+    return xp.int64 if capabilities(xp).int64 else xp.int32
+
+
+def key_limit(xp: ModuleType) -> int:
+    """Exclusive upper bound of a linear key in ``index_dtype(xp)``."""
+    return 2**63 - 1 if capabilities(xp).int64 else 2**31 - 1
+
+
+def _prod(shape: tuple[int, ...]) -> int:
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
+def _linear(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
+    """Row-major linear keys of ``coords``; ``prod(shape)`` must fit the dtype."""
+    dt = coords.dtype
+    key = xp.zeros(coords.shape[1], dtype=dt)
+    for axis, size in enumerate(shape):
+        key = key * xp.asarray(size, dtype=dt) + coords[axis, :]
+    return key
+
+
+def _count(flags: Any, xp: ModuleType) -> int:
+    return int(xp.sum(xp.astype(flags, index_dtype(xp))))
+
+
+def _positions(flags: Any, count: int, xp: ModuleType) -> Any:
+    """Increasing positions of the True entries of 1-D ``flags`` (``count`` of them)."""
+    idt = index_dtype(xp)
+    caps = capabilities(xp)
+    if caps.data_dependent_shapes and caps.name != "dask":
+        return xp.astype(xp.nonzero(flags)[0], idt)
+    # stable argsort of "not flag" puts the True positions first, in order
+    order = xp.argsort(xp.astype(xp.logical_not(flags), xp.int8), stable=True)
+    return xp.astype(order[:count], idt)
+
+
+def scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> tuple[int, int, int]:
+    """Bounds check and order status in one pass over the coordinates.
+
+    Returns ``(bad_axis, bad_position, order)``: ``bad_axis`` is ``-1`` when
+    every coordinate is in range, else the axis of the first column (then
+    axis) out of range, ``bad_position`` its column; ``order`` is one of
+    :data:`ORDER_STRICT`, :data:`ORDER_NONDECREASING`, :data:`ORDER_UNSORTED`.
+    """
+    ndim, nnz = coords.shape
+    if nnz == 0:
+        return -1, -1, ORDER_STRICT
+    if ndim:
+        limits = xp.asarray(list(shape), dtype=coords.dtype, device=_device(coords))
+        bad = (coords < 0) | (coords >= limits[:, None])
+        col_bad = xp.any(bad, axis=0)
+        if bool(xp.any(col_bad)):
+            col = int(xp.argmax(xp.astype(col_bad, xp.int8)))
+            axis = int(xp.argmax(xp.astype(bad[:, col], xp.int8)))
+            return axis, col, -1
+    if nnz == 1:
+        return -1, -1, ORDER_STRICT
+    if ndim == 0:
+        return -1, -1, ORDER_NONDECREASING
+    cmp = _compare_adjacent(coords, xp)
+    if bool(xp.any(cmp < 0)):
+        return -1, -1, ORDER_UNSORTED
+    if bool(xp.any(cmp == 0)):
+        return -1, -1, ORDER_NONDECREASING
+    return -1, -1, ORDER_STRICT
+
+
+def _device(x: Any) -> Any:
+    from .._backend import device_of
+
+    return device_of(x)
+
+
+def _compare_adjacent(coords: Any, xp: ModuleType) -> Any:
+    """Sign (-1, 0, 1) of ``column[i+1]`` vs ``column[i]`` lexicographically."""
+    a = coords[:, :-1]
+    b = coords[:, 1:]
+    sign = xp.zeros(a.shape[1], dtype=xp.int8)
+    for axis in range(coords.shape[0] - 1, -1, -1):
+        s = xp.astype(b[axis, :] > a[axis, :], xp.int8) - xp.astype(
+            b[axis, :] < a[axis, :], xp.int8
+        )
+        sign = xp.where(s != 0, s, sign)
+    return sign
+
+
+def sort_order(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
+    """Stable row-major order of the columns of ``coords`` (a permutation)."""
+    ndim, nnz = coords.shape
+    idt = index_dtype(xp)
+    if ndim == 0:
+        return xp.arange(nnz, dtype=idt, device=_device(coords))
+    if _prod(shape) <= key_limit(xp):
+        return xp.astype(xp.argsort(_linear(coords, shape, xp), stable=True), idt)
+    # multi-key: least significant axis first, each pass a stable argsort
+    perm = xp.astype(xp.argsort(coords[ndim - 1, :], stable=True), idt)
+    for axis in range(ndim - 2, -1, -1):
+        step = xp.argsort(xp.take(coords[axis, :], perm), stable=True)
+        perm = xp.take(perm, xp.astype(step, idt))
+    return perm
+
+
+def _segmented_scan(values: Any, run_start: Any, max_run: int, op: Any, xp: ModuleType) -> Any:
+    """Inclusive scan of ``op`` within runs (Hillis-Steele, ``log2(max_run)`` steps)."""
+    n = values.shape[0]
+    pos = xp.arange(n, dtype=run_start.dtype, device=_device(values))
+    k = 1
+    while k < max_run:
+        shifted = xp.concat([values[:k], values[: n - k]])
+        inside = (pos - k) >= run_start
+        values = xp.where(inside, op(values, shifted), values)
+        k *= 2
+    return values
+
+
+def _sequential_sum(values: Any, starts: Any, lengths: Any, max_run: int, xp: ModuleType) -> Any:
+    """Sum of each run, adding its elements one after the other."""
+    acc = xp.take(values, starts)
+    last = values.shape[0] - 1
+    for j in range(1, max_run):
+        pos = xp.minimum(starts + j, xp.asarray(last, dtype=starts.dtype))
+        acc = xp.where(lengths > j, acc + xp.take(values, pos), acc)
+    return acc
+
+
+def _is_float(dtype: Any, xp: ModuleType) -> bool:
+    return bool(xp.isdtype(dtype, ("real floating", "complex floating")))
+
+
+def reduce_sorted(
+    coords: Any, values: Any, policy: str, xp: ModuleType
+) -> tuple[Any, Any, tuple[int, ...] | None]:
+    """Apply ``policy`` to runs of equal columns of sorted ``coords``.
+
+    Returns ``(coords, values, duplicate)`` where ``duplicate`` is the first
+    duplicated coordinate (as a tuple) when ``policy == "error"`` finds one,
+    else ``None``. ``policy == "keep"`` returns the inputs.
+    """
+    ndim, nnz = coords.shape
+    if policy == "keep" or nnz <= 1:
+        return coords, values, None
+    idt = index_dtype(xp)
+    if ndim:
+        new = xp.any(coords[:, 1:] != coords[:, :-1], axis=0)
+    else:
+        new = xp.zeros(nnz - 1, dtype=xp.bool)
+    new = xp.concat([xp.ones(1, dtype=xp.bool, device=_device(coords)), new])
+    n_out = _count(new, xp)
+    if n_out == nnz:
+        return coords, values, None
+    starts = _positions(new, n_out, xp)
+    ends = xp.concat([starts[1:], xp.asarray([nnz], dtype=idt, device=_device(coords))])
+    if policy == "error":
+        lengths = ends - starts
+        run = int(xp.argmax(xp.astype(lengths > 1, xp.int8)))
+        col = int(starts[run])
+        dup = tuple(int(c) for c in coords[:, col]) if ndim else ()
+        return coords, values, dup
+    out_coords = xp.take(coords, starts, axis=1)
+    if policy == "first":
+        return out_coords, xp.take(values, starts), None
+    if policy == "last":
+        return out_coords, xp.take(values, ends - 1), None
+    lengths = ends - starts
+    max_run = int(xp.max(lengths))
+    if policy == "sum" and _is_float(values.dtype, xp) and max_run <= SEQUENTIAL_SUM_LIMIT:
+        return out_coords, _sequential_sum(values, starts, lengths, max_run, xp), None
+    run_id = xp.cumulative_sum(xp.astype(new, idt)) - 1
+    run_start = xp.take(starts, run_id)
+    is_bool = values.dtype == xp.bool
+    if policy == "sum":
+        op = xp.logical_or if is_bool else (lambda a, b: a + b)
+    elif policy == "min":
+        op = xp.logical_and if is_bool else xp.minimum
+    else:
+        op = xp.logical_or if is_bool else xp.maximum
+    scanned = _segmented_scan(values, run_start, max_run, op, xp)
+    return out_coords, xp.take(scanned, ends - 1), None
+
+
+def dense_to_coo(x: Any, fill_value: Any, xp: ModuleType) -> tuple[Any, Any]:
+    """Row-major coordinates ``(ndim, nnz)`` and values of ``x != fill_value``."""
+    idt = index_dtype(xp)
+    shape = tuple(int(s) for s in x.shape)
+    flat = xp.reshape(x, (-1,))
+    keep = flat != xp.asarray(fill_value, dtype=x.dtype, device=_device(x))
+    nnz = _count(keep, xp)
+    pos = _positions(keep, nnz, xp)
+    values = xp.take(flat, pos)
+    rows = []
+    rest = pos
+    for size in reversed(shape):
+        s = xp.asarray(size, dtype=idt)
+        rows.append(rest % s)
+        rest = rest // s
+    rows.reverse()
+    if rows:
+        coords = xp.stack(rows)
+    else:
+        coords = xp.zeros((0, nnz), dtype=idt, device=_device(x))
+    return coords, values
+
+
+def coo_to_dense(
+    coords: Any, values: Any, shape: tuple[int, ...], fill_value: Any, xp: ModuleType
+) -> Any:
+    """Dense array of ``shape`` holding ``values`` at canonical ``coords``.
+
+    ``coords`` must be canonical (sorted, no duplicates).
+    """
+    size = _prod(shape)
+    dev = _device(values)
+    idt = index_dtype(xp)
+    base = xp.full((size,), fill_value, dtype=values.dtype, device=dev)
+    if coords.shape[1] == 0 or size == 0:
+        return xp.reshape(base, shape)
+    keys = _linear(coords, shape, xp) if shape else xp.zeros(1, dtype=idt, device=dev)
+    name = capabilities(xp).name
+    if name in {"numpy", "torch", "cupy", "jax"}:
+        import array_api_extra as xpx
+
+        flat = xpx.at(base, keys).set(values, copy=True)
+        return xp.reshape(flat, shape)
+    # no scatter: find each position among the sorted keys
+    pos = xp.arange(size, dtype=idt, device=dev)
+    j = xp.searchsorted(keys, pos)
+    j = xp.minimum(j, xp.asarray(keys.shape[0] - 1, dtype=j.dtype))
+    found = xp.take(keys, j) == pos
+    return xp.reshape(xp.where(found, xp.take(values, j), base), shape)
