@@ -6,6 +6,14 @@
 array([False, False, False, False,  True,  True, False,  True])
 """
 
+try:  # the NumPy path needs the compiled kernels: no silent fallback to Python
+    from . import _ext
+except ImportError as exc:  # pragma: no cover - a broken install
+    raise ImportError(
+        "arraymask's compiled extension is missing: install the package with "
+        "`pip install .` (or run tools/dev.sh to build it into a source checkout)"
+    ) from exc
+
 from . import random, sparse
 from .masks.select import argwhere, boolean_select, isin_mask, masked_fill
 from .masks.sequence import index_mask, lengths_mask

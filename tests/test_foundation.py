@@ -23,14 +23,15 @@ def test_compiled_extension_is_loaded():
         assert Path(module.__file__).suffix in {".so", ".pyd"}, module.__file__
 
 
-def test_import_does_not_import_frameworks():
+def test_import_does_not_import_frameworks(tmp_path):
     code = (
         "import sys, arraymask; "
         "bad = [m for m in ('torch', 'tensorflow', 'jax', 'cupy', 'dask', 'scipy', 'sparse') "
         "if m in sys.modules]; "
         "assert not bad, bad"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # cwd outside the checkout: the installed package, not the source folder
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
 
 
 def test_namespace_of_sequences_defaults_to_numpy():
@@ -89,9 +90,10 @@ def test_readonly_backend_refuses_writes():
         x[0] = 1
 
 
-def test_cli_backends_reports_extension():
+def test_cli_backends_reports_extension(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "arraymask", "backends"], check=True, capture_output=True, text=True
+        [sys.executable, "-m", "arraymask", "backends"],
+        check=True, capture_output=True, text=True, cwd=tmp_path,
     ).stdout
     assert "compiled extension: loaded" in out
     assert "numpy" in out and np.__version__ in out
