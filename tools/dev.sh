@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Development build without installing: compiles _ext/ into build/dev and links
-# the modules into arraymask/_ext/ (git-ignored), so that `PYTHONPATH=. pytest`
+# the modules into arraymask/_ext/ (git-ignored), so that `PYTHONPATH=$PWD pytest`
 # uses the source tree. Several shells may call it at once (flock).
 #   tools/dev.sh            build (incremental)
 #   tools/dev.sh --checks   rebuild with Cython bounds checks on (build/dev-checks)
