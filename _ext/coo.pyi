@@ -2,5 +2,71 @@ from typing import Any
 
 import numpy as np
 
-def count_entries_2d(x: np.ndarray, fill: Any) -> int: ...
-def fill_entries_2d(x: np.ndarray, fill: Any, coords: np.ndarray, values: np.ndarray) -> None: ...
+def scan(coords: np.ndarray, shape: np.ndarray) -> tuple[int, int, int]: ...
+def dense_count(x: np.ndarray, fill: np.ndarray, half: bool, counts: np.ndarray) -> None: ...
+def dense_fill(
+    x: np.ndarray,
+    fill: np.ndarray,
+    half: bool,
+    starts: np.ndarray,
+    coords: np.ndarray,
+    values: np.ndarray,
+) -> None: ...
+def digit_plan(nbits: int) -> tuple[int, int]: ...
+def pack_keys(
+    coords: np.ndarray,
+    shape: np.ndarray,
+    shift: int,
+    passes: int,
+    width: int,
+    out: np.ndarray,
+    hist: np.ndarray,
+) -> tuple[int, int, int]: ...
+def radix_sort_u64(
+    a: np.ndarray, scratch: np.ndarray, lo: int, passes: int, width: int, hist: np.ndarray
+) -> int: ...
+def group_keys(
+    coords: np.ndarray,
+    shape: np.ndarray,
+    first: int,
+    stop: int,
+    perm: np.ndarray,
+    identity: bool,
+    passes: int,
+    width: int,
+    keys: np.ndarray,
+    hist: np.ndarray,
+) -> None: ...
+def radix_sort_pairs(
+    keys: np.ndarray,
+    perm: np.ndarray,
+    keys2: np.ndarray,
+    perm2: np.ndarray,
+    passes: int,
+    width: int,
+    hist: np.ndarray,
+) -> int: ...
+def count_runs_packed(w: np.ndarray, shift: int) -> tuple[int, int]: ...
+def reduce_packed(
+    w: np.ndarray,
+    shift: int,
+    shape: np.ndarray,
+    values: np.ndarray,
+    policy: int,
+    logical: bool,
+    out_coords: np.ndarray,
+    out_values: np.ndarray,
+) -> None: ...
+def count_runs_perm(coords: np.ndarray, perm: np.ndarray) -> tuple[int, int]: ...
+def reduce_perm(
+    coords: np.ndarray,
+    perm: np.ndarray,
+    values: np.ndarray,
+    policy: int,
+    logical: bool,
+    out_coords: np.ndarray,
+    out_values: np.ndarray,
+) -> None: ...
+def scatter(coords: np.ndarray, shape: np.ndarray, values: np.ndarray, out: np.ndarray) -> None: ...
+
+_ = Any

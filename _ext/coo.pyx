@@ -1,37 +1,577 @@
 """Compiled COO kernels (CPU).
 
-Each kernel takes typed memoryviews that the Python wrapper has validated, and
-loops without the GIL. Outputs are allocated by the caller.
+The Python wrapper (``arraymask/sparse/_kernels.py``) validates dtypes and
+shapes and allocates the outputs; the kernels take typed memoryviews (``const``
+for inputs, so read-only arrays work) and loop without the GIL.
+
+* :func:`scan` -- bounds check and order status in one pass.
+* :func:`dense_count` / :func:`dense_fill` -- dense -> COO in row blocks
+  (count, prefix sum, fill; both passes over the blocks in parallel).
+* :func:`pack_keys` + :func:`radix_sort_u64` -- linearized keys packed with
+  the original position into one uint64 word (when both fit), validated and
+  histogrammed in the same pass, then a stable LSD radix sort over the key
+  digits only, skipping constant digits.
+* :func:`group_keys` + :func:`radix_sort_pairs` -- the general path: keys and
+  a permutation sorted as pairs, axis group by axis group (least significant
+  first) when ``prod(shape)`` does not fit 63 bits.
+* :func:`count_runs_packed` / :func:`reduce_packed`,
+  :func:`count_runs_perm` / :func:`reduce_perm` -- one pass applying a
+  duplicate policy to the runs of equal coordinates.
+* :func:`scatter` -- COO -> dense.
 """
-from libc.stdint cimport int64_t
+cimport cython
+from cython.parallel cimport prange
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
 
 from _fused cimport dense_t
 
+# policy codes (kept in step with arraymask/sparse/_kernels.py)
+cdef enum:
+    P_SUM = 0
+    P_MIN = 1
+    P_MAX = 2
+    P_FIRST = 3
+    P_LAST = 4
+    P_ERROR = 5
+    P_KEEP = 6
 
-def count_entries_2d(const dense_t[:, :] x, dense_t fill):
-    """Number of elements of ``x`` (any strides) that differ from ``fill``."""
-    cdef Py_ssize_t i, j, nnz = 0
-    with nogil:
-        for i in range(x.shape[0]):
-            for j in range(x.shape[1]):
-                if x[i, j] != fill:
-                    nnz += 1
-    return nnz
+# ---------------------------------------------------------------- scanning
 
 
-def fill_entries_2d(const dense_t[:, :] x, dense_t fill,
-                    int64_t[:, ::1] coords, dense_t[::1] values):
-    """Write row-major coordinates and values of ``x != fill``.
+def scan(const int64_t[:, :] coords, const int64_t[::1] shape):
+    """Bounds check and order status of ``coords`` ``(ndim, nnz)`` in one pass.
 
-    ``coords`` is ``(2, nnz)`` and ``values`` ``(nnz,)``, with ``nnz`` from
-    :func:`count_entries_2d`.
+    Returns ``(bad_axis, bad_col, status)``: ``bad_axis`` is -1 when all
+    coordinates lie in ``[0, shape)``; ``status`` is 0 (strictly increasing
+    row-major), 1 (nondecreasing) or 2 (unsorted).
     """
-    cdef Py_ssize_t i, j, pos = 0
+    cdef Py_ssize_t nd = coords.shape[0], n = coords.shape[1], i, a
+    cdef int64_t c, p
+    cdef int status = 0, cmp
+    cdef Py_ssize_t bad_axis = -1, bad_col = -1
     with nogil:
-        for i in range(x.shape[0]):
-            for j in range(x.shape[1]):
-                if x[i, j] != fill:
-                    coords[0, pos] = i
-                    coords[1, pos] = j
-                    values[pos] = x[i, j]
-                    pos += 1
+        for i in range(n):
+            cmp = 0
+            for a in range(nd):
+                c = coords[a, i]
+                if <uint64_t>c >= <uint64_t>shape[a]:
+                    bad_axis = a
+                    bad_col = i
+                    break
+                if cmp == 0 and i > 0:
+                    p = coords[a, i - 1]
+                    if c > p:
+                        cmp = 1
+                    elif c < p:
+                        cmp = -1
+            if bad_axis >= 0:
+                break
+            if i > 0:
+                if cmp < 0:
+                    status = 2
+                elif cmp == 0 and status == 0:
+                    status = 1
+    return bad_axis, bad_col, status
+
+# ------------------------------------------------------------ dense -> COO
+
+
+cdef inline bint _differs(dense_t v, dense_t f, bint half) noexcept nogil:
+    if dense_t is uint16_t:
+        if half:
+            if (v & 0x7c00) == 0x7c00 and (v & 0x03ff) != 0:
+                return True  # NaN differs from everything
+            if (f & 0x7c00) == 0x7c00 and (f & 0x03ff) != 0:
+                return True
+            if ((v | f) & 0x7fff) == 0:
+                return False  # +0 == -0
+    return v != f
+
+
+cdef inline void _start(const int64_t* shp, const int64_t* strd, int nd, Py_ssize_t r0,
+                        int64_t* idx, int64_t* off) noexcept nogil:
+    """Multi-index (over the leading ``nd - 1`` axes) and byte offset of row ``r0``."""
+    cdef int a
+    cdef int64_t rem = r0
+    off[0] = 0
+    for a in range(nd - 2, -1, -1):
+        idx[a] = rem % shp[a]
+        rem = rem // shp[a]
+        off[0] += idx[a] * strd[a]
+
+
+cdef inline void _next(const int64_t* shp, const int64_t* strd, int nd,
+                       int64_t* idx, int64_t* off) noexcept nogil:
+    cdef int a = nd - 2
+    while a >= 0:
+        idx[a] += 1
+        off[0] += strd[a]
+        if idx[a] < shp[a]:
+            return
+        off[0] -= idx[a] * strd[a]
+        idx[a] = 0
+        a -= 1
+
+
+cdef Py_ssize_t _count_block(const char* base, const int64_t* shp, const int64_t* strd, int nd,
+                             Py_ssize_t r0, Py_ssize_t r1, dense_t fill,
+                             bint half) noexcept nogil:
+    cdef int64_t idx[64]
+    cdef int64_t off
+    cdef Py_ssize_t r, j, n = shp[nd - 1], cnt = 0
+    cdef int64_t s = strd[nd - 1]
+    cdef const dense_t* row
+    _start(shp, strd, nd, r0, idx, &off)
+    for r in range(r0, r1):
+        if s == sizeof(dense_t):
+            row = <const dense_t*>(base + off)
+            for j in range(n):
+                cnt += _differs(row[j], fill, half)
+        else:
+            for j in range(n):
+                cnt += _differs((<const dense_t*>(base + off + j * s))[0], fill, half)
+        _next(shp, strd, nd, idx, &off)
+    return cnt
+
+
+cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd, int nd,
+                      Py_ssize_t r0, Py_ssize_t r1, dense_t fill, bint half,
+                      int64_t* coords, Py_ssize_t nnz, dense_t* values,
+                      Py_ssize_t pos, Py_ssize_t end) noexcept nogil:
+    cdef int64_t idx[64]
+    cdef int64_t off
+    cdef Py_ssize_t r, j, a, n = shp[nd - 1]
+    cdef int64_t s = strd[nd - 1]
+    cdef int64_t* last = coords + (nd - 1) * nnz
+    cdef dense_t v
+    _start(shp, strd, nd, r0, idx, &off)
+    for r in range(r0, r1):
+        if pos >= end:
+            break
+        for j in range(n):
+            v = (<const dense_t*>(base + off + j * s))[0]
+            if _differs(v, fill, half):
+                values[pos] = v
+                last[pos] = j
+                for a in range(nd - 1):
+                    coords[a * nnz + pos] = idx[a]
+                pos += 1
+        _next(shp, strd, nd, idx, &off)
+
+
+def dense_count(object x, const dense_t[::1] fill, bint half, int64_t[::1] counts):
+    """Count entries of ``x`` (ndim >= 1, any strides) != ``fill[0]`` per row block.
+
+    ``counts`` has one slot per block; rows (the product of the leading axes)
+    are split evenly over the blocks. ``half`` marks uint16 data that is
+    really float16 (NaN and signed-zero rules applied to the bit patterns).
+    """
+    cdef int nd = x.ndim, a
+    cdef int64_t shp[64]
+    cdef int64_t strd[64]
+    cdef Py_ssize_t rows = 1, nb = counts.shape[0], b
+    cdef size_t addr = x.ctypes.data
+    cdef const char* base = <const char*>addr
+    cdef dense_t f = fill[0]
+    for a in range(nd):
+        shp[a] = x.shape[a]
+        strd[a] = x.strides[a]
+        if a < nd - 1:
+            rows *= shp[a]
+    for b in prange(nb, nogil=True, schedule="dynamic"):
+        counts[b] = _count_block(base, shp, strd, nd, rows * b // nb, rows * (b + 1) // nb, f, half)
+
+
+def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] starts,
+               int64_t[:, ::1] coords, dense_t[::1] values):
+    """Write coordinates and values of ``x != fill[0]``, block ``b`` from ``starts[b]``.
+
+    ``starts`` holds ``nb + 1`` offsets (the prefix sum of :func:`dense_count`).
+    """
+    cdef int nd = x.ndim, a
+    cdef int64_t shp[64]
+    cdef int64_t strd[64]
+    cdef Py_ssize_t rows = 1, nb = starts.shape[0] - 1, b, nnz = values.shape[0]
+    cdef size_t addr = x.ctypes.data
+    cdef const char* base = <const char*>addr
+    cdef dense_t f = fill[0]
+    cdef int64_t* co = &coords[0, 0] if nnz > 0 else NULL
+    cdef dense_t* vals = &values[0] if nnz > 0 else NULL
+    if nnz == 0:
+        return
+    for a in range(nd):
+        shp[a] = x.shape[a]
+        strd[a] = x.strides[a]
+        if a < nd - 1:
+            rows *= shp[a]
+    for b in prange(nb, nogil=True, schedule="dynamic"):
+        if starts[b + 1] > starts[b]:
+            _fill_block(base, shp, strd, nd, rows * b // nb, rows * (b + 1) // nb, f, half,
+                        co, nnz, vals, starts[b], starts[b + 1])
+
+# ------------------------------------------------------------ radix sorting
+
+
+cdef inline int _digits(int nbits, int* width) noexcept nogil:
+    """Number of LSD passes (digits of at most 11 bits) for ``nbits`` key bits."""
+    cdef int passes
+    if nbits <= 0:
+        width[0] = 1
+        return 0
+    passes = (nbits + 10) // 11
+    width[0] = (nbits + passes - 1) // passes
+    return passes
+
+
+def digit_plan(int nbits):
+    """``(passes, width)`` of the radix sort of ``nbits``-bit keys."""
+    cdef int width
+    cdef int passes = _digits(nbits, &width)
+    return passes, width
+
+
+def pack_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int shift,
+              int passes, int width, uint64_t[::1] out, int64_t[:, ::1] hist):
+    """``out[i] = linear_key(coords[:, i]) << shift | i``, validated, histogrammed.
+
+    ``hist`` ``(passes, 2**width)`` receives the digit counts of every pass.
+    Returns ``(bad_axis, bad_col, status)`` like :func:`scan`; on a bad
+    coordinate the pass stops there.
+    """
+    cdef Py_ssize_t nd = coords.shape[0], n = coords.shape[1], i, a
+    cdef int p
+    cdef uint64_t key, prev = 0, mask = (<uint64_t>1 << width) - 1
+    cdef int64_t c
+    cdef int status = 0
+    cdef Py_ssize_t bad_axis = -1, bad_col = -1
+    with nogil:
+        for i in range(n):
+            key = 0
+            for a in range(nd):
+                c = coords[a, i]
+                if <uint64_t>c >= <uint64_t>shape[a]:
+                    bad_axis = a
+                    bad_col = i
+                    break
+                key = key * <uint64_t>shape[a] + <uint64_t>c
+            if bad_axis >= 0:
+                break
+            if i > 0:
+                if key < prev:
+                    status = 2
+                elif key == prev and status == 0:
+                    status = 1
+            prev = key
+            out[i] = (key << shift) | <uint64_t>i
+            for p in range(passes):
+                hist[p, (key >> (p * width)) & mask] += 1
+    return bad_axis, bad_col, status
+
+
+cdef int _radix_u64(uint64_t* a, uint64_t* b, Py_ssize_t n, int lo, int passes, int width,
+                    int64_t* hist) noexcept nogil:
+    """Stable LSD sort of ``a`` by bits ``[lo, lo + passes * width)``; ``b`` is scratch.
+
+    Returns 0 when the result is in ``a``, 1 when it is in ``b``.
+    """
+    cdef Py_ssize_t i, nbuck = <Py_ssize_t>1 << width
+    cdef int p, sh, where = 0
+    cdef uint64_t mask = (<uint64_t>1 << width) - 1, d, w
+    cdef int64_t* h
+    cdef int64_t s, c
+    cdef uint64_t* src = a
+    cdef uint64_t* dst = b
+    cdef uint64_t* t
+    for p in range(passes):
+        sh = lo + p * width
+        h = hist + p * nbuck
+        if h[(src[0] >> sh) & mask] == n:
+            continue  # constant digit
+        s = 0
+        for i in range(nbuck):
+            c = h[i]
+            h[i] = s
+            s += c
+        for i in range(n):
+            w = src[i]
+            d = (w >> sh) & mask
+            dst[h[d]] = w
+            h[d] += 1
+        t = src
+        src = dst
+        dst = t
+        where = 1 - where
+    return where
+
+
+def radix_sort_u64(uint64_t[::1] a, uint64_t[::1] scratch, int lo, int passes, int width,
+                   int64_t[:, ::1] hist):
+    """Sort ``a`` stably by its digits above bit ``lo`` (histograms from :func:`pack_keys`).
+
+    Returns 0 if the sorted words are in ``a``, 1 if in ``scratch``.
+    """
+    cdef Py_ssize_t n = a.shape[0]
+    cdef int where = 0
+    if n > 1 and passes > 0:
+        with nogil:
+            where = _radix_u64(&a[0], &scratch[0], n, lo, passes, width, &hist[0, 0])
+    return where
+
+
+def group_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int first, int stop,
+               const int64_t[::1] perm, bint identity, int passes, int width,
+               uint64_t[::1] keys, int64_t[:, ::1] hist):
+    """``keys[i]`` = linear key of axes ``first:stop`` of column ``perm[i]`` (or ``i``).
+
+    Fills ``hist`` for :func:`radix_sort_pairs`. Coordinates must be in range.
+    """
+    cdef Py_ssize_t n = coords.shape[1], i, a, col
+    cdef int p
+    cdef uint64_t key, mask = (<uint64_t>1 << width) - 1
+    with nogil:
+        for i in range(n):
+            col = i if identity else perm[i]
+            key = 0
+            for a in range(first, stop):
+                key = key * <uint64_t>shape[a] + <uint64_t>coords[a, col]
+            keys[i] = key
+            for p in range(passes):
+                hist[p, (key >> (p * width)) & mask] += 1
+
+
+def radix_sort_pairs(uint64_t[::1] keys, int64_t[::1] perm, uint64_t[::1] keys2,
+                     int64_t[::1] perm2, int passes, int width, int64_t[:, ::1] hist):
+    """Stable LSD sort of ``(keys, perm)`` pairs by key; returns 0 or 1 like :func:`radix_sort_u64`."""
+    cdef Py_ssize_t n = keys.shape[0], i, nbuck = <Py_ssize_t>1 << width
+    cdef int p, sh, where = 0
+    cdef uint64_t mask = (<uint64_t>1 << width) - 1, d
+    cdef int64_t* h
+    cdef int64_t s, c
+    cdef uint64_t* ks
+    cdef uint64_t* kd
+    cdef uint64_t* kt
+    cdef int64_t* ps
+    cdef int64_t* pd
+    cdef int64_t* pt
+    if n <= 1 or passes == 0:
+        return 0
+    ks = &keys[0]
+    kd = &keys2[0]
+    ps = &perm[0]
+    pd = &perm2[0]
+    with nogil:
+        for p in range(passes):
+            sh = p * width
+            h = &hist[p, 0]
+            if h[(ks[0] >> sh) & mask] == n:
+                continue
+            s = 0
+            for i in range(nbuck):
+                c = h[i]
+                h[i] = s
+                s += c
+            for i in range(n):
+                d = (ks[i] >> sh) & mask
+                kd[h[d]] = ks[i]
+                pd[h[d]] = ps[i]
+                h[d] += 1
+            kt = ks
+            ks = kd
+            kd = kt
+            pt = ps
+            ps = pd
+            pd = pt
+            where = 1 - where
+    return where
+
+# ------------------------------------------------------- duplicate policies
+
+
+cdef struct Divisor:
+    uint64_t d
+    int pow2
+    int shift
+    double inv
+
+
+cdef inline uint64_t _div(uint64_t k, const Divisor* v) noexcept nogil:
+    cdef uint64_t q
+    cdef int64_t r
+    if v.pow2:
+        return k >> v.shift
+    if k < (<uint64_t>1 << 52):
+        q = <uint64_t>(<double>k * v.inv)
+        r = <int64_t>k - <int64_t>(q * v.d)
+        if r < 0:
+            q -= 1
+        elif r >= <int64_t>v.d:
+            q += 1
+        return q
+    return k // v.d
+
+
+cdef void _divisors(const int64_t[::1] shape, Divisor* out) noexcept nogil:
+    cdef Py_ssize_t a
+    cdef uint64_t d
+    cdef int s
+    for a in range(shape.shape[0]):
+        d = <uint64_t>shape[a]
+        if d == 0:
+            d = 1
+        out[a].d = d
+        out[a].pow2 = (d & (d - 1)) == 0
+        s = 0
+        while (<uint64_t>1 << s) < d:
+            s += 1
+        out[a].shift = s
+        out[a].inv = 1.0 / <double>d
+
+
+cdef inline void _unlinear(uint64_t key, const Divisor* dv, Py_ssize_t nd,
+                           int64_t* coords, Py_ssize_t stride, Py_ssize_t o) noexcept nogil:
+    cdef Py_ssize_t a
+    cdef uint64_t q
+    for a in range(nd - 1, 0, -1):
+        q = _div(key, &dv[a])
+        coords[a * stride + o] = <int64_t>(key - q * dv[a].d)
+        key = q
+    if nd > 0:
+        coords[o] = <int64_t>key
+
+
+def count_runs_packed(const uint64_t[::1] w, int shift):
+    """``(runs, first_duplicate_position)`` of sorted packed words (-1: no duplicate)."""
+    cdef Py_ssize_t n = w.shape[0], i, runs = 0, first = -1
+    with nogil:
+        if n > 0:
+            runs = 1
+        for i in range(1, n):
+            if (w[i] >> shift) != (w[i - 1] >> shift):
+                runs += 1
+            elif first < 0:
+                first = i
+    return runs, first
+
+
+cdef inline void _combine(dense_t* acc, dense_t v, int policy, bint logical) noexcept nogil:
+    if policy == P_SUM:
+        if dense_t is uint8_t:
+            if logical:
+                acc[0] = acc[0] | v
+                return
+        acc[0] = acc[0] + v
+    elif policy == P_LAST:
+        acc[0] = v
+    elif policy == P_MIN or policy == P_MAX:
+        if dense_t is cython.floatcomplex or dense_t is cython.doublecomplex:
+            return  # rejected by the wrapper
+        else:
+            if dense_t is uint8_t:
+                if logical:
+                    acc[0] = (acc[0] & v) if policy == P_MIN else (acc[0] | v)
+                    return
+            if acc[0] != acc[0]:
+                return  # NaN propagates
+            if v != v:
+                acc[0] = v
+            elif policy == P_MIN:
+                if v < acc[0]:
+                    acc[0] = v
+            elif v > acc[0]:
+                acc[0] = v
+
+
+def reduce_packed(const uint64_t[::1] w, int shift, const int64_t[::1] shape,
+                  const dense_t[:] values, int policy, bint logical,
+                  int64_t[:, ::1] out_coords, dense_t[::1] out_values):
+    """Apply ``policy`` to runs of equal keys of sorted packed words ``w``.
+
+    Output columns are the unlinearized keys; ``out_*`` are sized by
+    :func:`count_runs_packed` (``nnz`` for the ``keep`` policy).
+    """
+    cdef Py_ssize_t n = w.shape[0], nd = shape.shape[0], i, j, o = 0
+    cdef Py_ssize_t stride = out_coords.shape[1]
+    cdef uint64_t mask = ((<uint64_t>1) << shift) - 1 if shift < 64 else ~(<uint64_t>0)
+    cdef uint64_t key
+    cdef dense_t acc
+    cdef Divisor dv[64]
+    cdef int64_t* oc = &out_coords[0, 0] if nd > 0 and stride > 0 else NULL
+    if n == 0:
+        return
+    _divisors(shape, dv)
+    with nogil:
+        i = 0
+        while i < n:
+            key = w[i] >> shift
+            acc = values[w[i] & mask]
+            j = i + 1
+            if policy != P_KEEP:
+                while j < n and (w[j] >> shift) == key:
+                    _combine(&acc, values[w[j] & mask], policy, logical)
+                    j += 1
+            out_values[o] = acc
+            if oc != NULL:
+                _unlinear(key, dv, nd, oc, stride, o)
+            o += 1
+            i = j
+
+
+cdef inline bint _same_column(const int64_t[:, :] coords, Py_ssize_t p, Py_ssize_t q) noexcept nogil:
+    cdef Py_ssize_t a
+    for a in range(coords.shape[0]):
+        if coords[a, p] != coords[a, q]:
+            return False
+    return True
+
+
+def count_runs_perm(const int64_t[:, :] coords, const int64_t[::1] perm):
+    """``(runs, first_duplicate_position)`` of the columns of ``coords`` taken in ``perm`` order."""
+    cdef Py_ssize_t n = perm.shape[0], i, runs = 0, first = -1
+    with nogil:
+        if n > 0:
+            runs = 1
+        for i in range(1, n):
+            if not _same_column(coords, perm[i], perm[i - 1]):
+                runs += 1
+            elif first < 0:
+                first = i
+    return runs, first
+
+
+def reduce_perm(const int64_t[:, :] coords, const int64_t[::1] perm,
+                const dense_t[:] values, int policy, bint logical,
+                int64_t[:, ::1] out_coords, dense_t[::1] out_values):
+    """Like :func:`reduce_packed` for columns taken in ``perm`` order (general path)."""
+    cdef Py_ssize_t n = perm.shape[0], nd = coords.shape[0], i, j, a, o = 0
+    cdef dense_t acc
+    with nogil:
+        i = 0
+        while i < n:
+            acc = values[perm[i]]
+            j = i + 1
+            if policy != P_KEEP:
+                while j < n and _same_column(coords, perm[j], perm[i]):
+                    _combine(&acc, values[perm[j]], policy, logical)
+                    j += 1
+            out_values[o] = acc
+            for a in range(nd):
+                out_coords[a, o] = coords[a, perm[i]]
+            o += 1
+            i = j
+
+# ------------------------------------------------------------ COO -> dense
+
+
+def scatter(const int64_t[:, :] coords, const int64_t[::1] shape, const dense_t[:] values,
+            dense_t[::1] out):
+    """``out.reshape(shape)[tuple(coords)] = values`` (coordinates in range, no duplicates)."""
+    cdef Py_ssize_t nd = coords.shape[0], n = coords.shape[1], i, a
+    cdef int64_t key
+    with nogil:
+        for i in range(n):
+            key = 0
+            for a in range(nd):
+                key = key * shape[a] + coords[a, i]
+            out[key] = values[i]

@@ -33,10 +33,12 @@ __all__ = [
     "ORDER_STRICT",
     "ORDER_UNSORTED",
     "SEQUENTIAL_SUM_LIMIT",
+    "canonicalize",
     "coo_to_dense",
     "dense_to_coo",
     "index_dtype",
     "key_limit",
+    "out_of_range",
     "reduce_sorted",
     "scan",
     "sort_order",
@@ -221,6 +223,9 @@ def reduce_sorted(
         return out_coords, xp.take(values, starts), None
     if policy == "last":
         return out_coords, xp.take(values, ends - 1), None
+    if values.dtype == xp.float16:  # reduced in float32, rounded once (like the kernel)
+        oc, ov, _ = reduce_sorted(coords, xp.astype(values, xp.float32), policy, xp)
+        return oc, xp.astype(ov, xp.float16), None
     lengths = ends - starts
     max_run = int(xp.max(lengths))
     if policy == "sum" and _is_float(values.dtype, xp) and max_run <= SEQUENTIAL_SUM_LIMIT:
@@ -254,10 +259,7 @@ def dense_to_coo(x: Any, fill_value: Any, xp: ModuleType) -> tuple[Any, Any]:
         rows.append(rest % s)
         rest = rest // s
     rows.reverse()
-    if rows:
-        coords = xp.stack(rows)
-    else:
-        coords = xp.zeros((0, nnz), dtype=idt, device=_device(x))
+    coords = xp.stack(rows) if rows else xp.zeros((0, nnz), dtype=idt, device=_device(x))
     return coords, values
 
 
@@ -287,3 +289,45 @@ def coo_to_dense(
     j = xp.minimum(j, xp.asarray(keys.shape[0] - 1, dtype=j.dtype))
     found = xp.take(keys, j) == pos
     return xp.reshape(xp.where(found, xp.take(values, j), base), shape)
+
+
+def out_of_range(coords: Any, axis: int, col: int, shape: tuple[int, ...]) -> IndexError:
+    """The ``IndexError`` for ``coords[axis, col]`` outside ``[0, shape[axis])``."""
+    value = int(coords[axis, col])
+    return IndexError(
+        f"coords[{axis}, {col}] = {value} is out of range for axis {axis} "
+        f"of size {shape[axis]} (shape {shape})"
+    )
+
+
+def canonicalize(
+    coords: Any, values: Any, shape: tuple[int, ...], policy: str, xp: ModuleType
+) -> tuple[Any, Any, tuple[int, ...] | None, bool]:
+    """Sort and reduce by ``policy``: ``(coords, values, duplicate, is_canonical)``.
+
+    The twin of :func:`arraymask.sparse._kernels.canonicalize`.
+    """
+    axis, col, status = scan(coords, shape, xp)
+    if axis >= 0:
+        raise out_of_range(coords, axis, col, shape)
+    if status == ORDER_STRICT:
+        return coords, values, None, True
+    if status == ORDER_UNSORTED:
+        perm = sort_order(coords, shape, xp)
+        coords = xp.take(coords, perm, axis=1)
+        values = xp.take(values, perm)
+    out_coords, out_values, dup = reduce_sorted(coords, values, policy, xp)
+    if dup is not None:
+        return coords, values, dup, False
+    canonical = policy != "keep" or _distinct_adjacent(coords, xp)
+    return out_coords, out_values, None, canonical
+
+
+def _distinct_adjacent(coords: Any, xp: ModuleType) -> bool:
+    """No two adjacent columns of sorted ``coords`` are equal."""
+    ndim, nnz = coords.shape
+    if nnz <= 1:
+        return True
+    if ndim == 0:
+        return False
+    return not bool(xp.any(xp.all(coords[:, 1:] == coords[:, :-1], axis=0)))

@@ -1,29 +1,276 @@
-"""Host (NumPy / CPU torch) path of the COO operations."""
+"""Host path of the COO operations: validate, allocate, call ``arraymask._ext.coo``.
+
+Every function takes NumPy arrays (zero-copy views of NumPy arrays or CPU
+torch tensors, see :func:`arraymask._backend.host_view`) and returns NumPy
+arrays; :mod:`arraymask.sparse.coo` wraps them back. The results equal those
+of the array-API twins in :mod:`arraymask.sparse._generic`.
+
+Dtypes travel to the kernels as follows: bool as uint8 (with logical
+reductions), float16 as its uint16 bit pattern (exact comparisons and
+copies); float16 sums, minima and maxima are computed in float32 and
+rounded once, like the twin does.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
-from .._backend import namespace
+from .._ext import coo as _k
 from . import _generic
+
+__all__ = ["POLICY_CODES", "canonicalize", "coo_to_dense", "dense_to_coo", "scan"]
+
+#: Policy name -> kernel code (kept in step with ``_ext/coo.pyx``).
+POLICY_CODES = {"sum": 0, "min": 1, "max": 2, "first": 3, "last": 4, "error": 5, "keep": 6}
+
+_KERNEL_DTYPES = {
+    np.dtype(t)
+    for t in (
+        np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+        np.float32, np.float64, np.complex64, np.complex128,
+    )
+}
+
+#: Row blocks of the parallel dense -> COO passes (a few per core).
+_BLOCKS = max(1, 8 * (os.cpu_count() or 1))
+
+
+def _kernel_view(a: np.ndarray) -> tuple[np.ndarray, bool, bool]:
+    """``(view, logical, half)``: ``a`` reinterpreted for the fused kernels."""
+    if a.dtype == np.bool_:
+        return a.view(np.uint8), True, False
+    if a.dtype == np.float16:
+        return a.view(np.uint16), False, True
+    if a.dtype in _KERNEL_DTYPES:
+        return a, False, False
+    raise TypeError(f"unsupported dtype {a.dtype}")
+
+
+def supported(dtype: Any) -> bool:
+    """True if the kernels handle values of ``dtype``."""
+    dt = np.dtype(dtype)
+    return dt in _KERNEL_DTYPES or dt in (np.dtype(np.bool_), np.dtype(np.float16))
+
+
+def _shape_array(shape: tuple[int, ...]) -> np.ndarray:
+    return np.asarray(shape, dtype=np.int64).reshape(len(shape))
 
 
 def scan(coords: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int]:
-    return _generic.scan(coords, shape, namespace(coords))
+    """Bounds check and order status (see ``_ext.coo.scan``)."""
+    if coords.dtype != np.int64:
+        coords = coords.astype(np.int64)
+    return _k.scan(coords, _shape_array(shape))
+
+
+# ------------------------------------------------------------ dense -> COO
 
 
 def dense_to_coo(x: np.ndarray, fill_value: Any) -> tuple[np.ndarray, np.ndarray]:
-    return _generic.dense_to_coo(x, fill_value, namespace(x))
+    """Row-major ``(coords, values)`` of the entries of ``x`` that differ from ``fill_value``."""
+    if not supported(x.dtype):
+        from .._backend import namespace
+
+        return _generic.dense_to_coo(x, fill_value, namespace(x))
+    nd = x.ndim
+    if nd == 0 or x.size == 0:
+        flat = x.reshape(-1)
+        keep = flat != np.asarray(fill_value, dtype=x.dtype)
+        pos = np.flatnonzero(keep)
+        coords = np.stack(np.unravel_index(pos, x.shape)) if nd else np.zeros((0, pos.size))
+        return coords.astype(np.int64).reshape(nd, pos.size), flat[pos]
+    xv, _, half = _kernel_view(x)
+    fill = np.asarray(fill_value, dtype=x.dtype).reshape(1)
+    fill = _kernel_view(fill)[0]
+    rows = x.size // x.shape[-1]
+    blocks = min(rows, _BLOCKS) if x.size >= 1 << 16 else 1
+    counts = np.zeros(blocks, dtype=np.int64)
+    _k.dense_count(xv, fill, half, counts)
+    starts = np.zeros(blocks + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    nnz = int(starts[-1])
+    coords = np.empty((nd, nnz), dtype=np.int64)
+    values = np.empty(nnz, dtype=x.dtype)
+    _k.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0])
+    return coords, values
 
 
-def canonicalize(coords, values, shape, policy):
-    xp = namespace(coords)
-    from .coo import _canonical_generic
-
-    return _canonical_generic(coords, values, shape, policy, xp)
+# ------------------------------------------------------------- canonical
 
 
-def coo_to_dense(coords, values, shape, fill_value):
-    return _generic.coo_to_dense(coords, values, shape, fill_value, namespace(values))
+def _reduce_dtype(values: np.ndarray, policy: str) -> tuple[np.ndarray, Any]:
+    """Values as the kernel sees them, and the dtype to cast results back to."""
+    if values.dtype == np.float16 and policy in {"sum", "min", "max"}:
+        return values.astype(np.float32), np.float16
+    return values, None
+
+
+def canonicalize(
+    coords: np.ndarray, values: np.ndarray, shape: tuple[int, ...], policy: str
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
+    """Sort and reduce by ``policy``: ``(coords, values, duplicate, is_canonical)``.
+
+    ``duplicate`` is the first duplicated coordinate when ``policy == "error"``
+    finds one (then the arrays are the inputs). ``IndexError`` for coordinates
+    out of range.
+    """
+    if not supported(values.dtype):
+        from .._backend import namespace
+
+        return _generic.canonicalize(coords, values, shape, policy, namespace(values))
+    if coords.dtype != np.int64:
+        coords = coords.astype(np.int64)
+    n = coords.shape[1]
+    if n == 0:
+        return coords, values, None, True
+    shp = _shape_array(shape)
+    total = 1
+    for s in shape:
+        total *= s
+    key_bits = (total - 1).bit_length() if total > 0 else 0
+    idx_bits = (n - 1).bit_length()
+    if total <= 2**63 and key_bits + idx_bits <= 64:
+        return _canonical_packed(coords, values, shape, shp, key_bits, idx_bits, policy)
+    return _canonical_general(coords, values, shape, shp, policy)
+
+
+def _finish(
+    runs: int,
+    n: int,
+    policy: str,
+    values: np.ndarray,
+    reduce: Any,
+    nd: int,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    n_out = n if policy == "keep" else runs
+    kv, back = _reduce_dtype(values, policy)
+    kview, logical, _ = _kernel_view(kv)
+    out_coords = np.empty((nd, n_out), dtype=np.int64)
+    out_values = np.empty(n_out, dtype=kv.dtype)
+    reduce(kview, POLICY_CODES[policy], logical, out_coords, _kernel_view(out_values)[0])
+    if back is not None:
+        out_values = out_values.astype(back)
+    return out_coords, out_values, runs == n
+
+
+def _canonical_packed(
+    coords: np.ndarray,
+    values: np.ndarray,
+    shape: tuple[int, ...],
+    shp: np.ndarray,
+    key_bits: int,
+    idx_bits: int,
+    policy: str,
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
+    nd, n = coords.shape
+    passes, width = _k.digit_plan(key_bits)
+    words = np.empty(n, dtype=np.uint64)
+    hist = np.zeros((passes, 1 << width), dtype=np.int64)
+    bad_axis, bad_col, status = _k.pack_keys(coords, shp, idx_bits, passes, width, words, hist)
+    if bad_axis >= 0:
+        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
+    if status == _generic.ORDER_STRICT:
+        return coords, values, None, True
+    if status == _generic.ORDER_UNSORTED:
+        scratch = np.empty(n, dtype=np.uint64)
+        if _k.radix_sort_u64(words, scratch, idx_bits, passes, width, hist):
+            words = scratch
+        del scratch
+    runs, first = _k.count_runs_packed(words, idx_bits)
+    if policy == "error" and first >= 0:
+        key = int(words[first]) >> idx_bits
+        return coords, values, _unravel(key, shape), False
+
+    def reduce(kv: Any, code: int, logical: bool, oc: Any, ov: Any) -> None:
+        _k.reduce_packed(words, idx_bits, shp, kv, code, logical, oc, ov)
+
+    oc, ov, canonical = _finish(runs, n, policy, values, reduce, nd)
+    return oc, ov, None, canonical or policy != "keep"
+
+
+def _unravel(key: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    out = []
+    for s in reversed(shape):
+        out.append(key % s)
+        key //= s
+    return tuple(reversed(out))
+
+
+def _axis_groups(shape: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Runs of axes ``[first, stop)``, least significant first, whose size product fits 63 bits."""
+    groups = []
+    stop = len(shape)
+    while stop > 0:
+        first, prod = stop - 1, shape[stop - 1]
+        while first > 0 and prod * max(shape[first - 1], 1) <= 2**63:
+            first -= 1
+            prod *= max(shape[first], 1)
+        groups.append((first, stop))
+        stop = first
+    return groups
+
+
+def _canonical_general(
+    coords: np.ndarray,
+    values: np.ndarray,
+    shape: tuple[int, ...],
+    shp: np.ndarray,
+    policy: str,
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
+    nd, n = coords.shape
+    bad_axis, bad_col, status = _k.scan(coords, shp)
+    if bad_axis >= 0:
+        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
+    if status == _generic.ORDER_STRICT:
+        return coords, values, None, True
+    perm = np.arange(n, dtype=np.int64)
+    if status == _generic.ORDER_UNSORTED:
+        identity = True
+        keys = np.empty(n, dtype=np.uint64)
+        keys2 = np.empty(n, dtype=np.uint64)
+        perm2 = np.empty(n, dtype=np.int64)
+        for first, stop in _axis_groups(shape):
+            size = 1
+            for s in shape[first:stop]:
+                size *= s
+            passes, width = _k.digit_plan((size - 1).bit_length())
+            hist = np.zeros((passes, 1 << width), dtype=np.int64)
+            _k.group_keys(coords, shp, first, stop, perm, identity, passes, width, keys, hist)
+            identity = False
+            if _k.radix_sort_pairs(keys, perm, keys2, perm2, passes, width, hist):
+                keys, keys2 = keys2, keys
+                perm, perm2 = perm2, perm
+        del keys, keys2, perm2
+    runs, first_dup = _k.count_runs_perm(coords, perm)
+    if policy == "error" and first_dup >= 0:
+        col = int(perm[first_dup])
+        return coords, values, tuple(int(c) for c in coords[:, col]), False
+
+    def reduce(kv: Any, code: int, logical: bool, oc: Any, ov: Any) -> None:
+        _k.reduce_perm(coords, perm, kv, code, logical, oc, ov)
+
+    oc, ov, canonical = _finish(runs, n, policy, values, reduce, nd)
+    return oc, ov, None, canonical or policy != "keep"
+
+
+# ------------------------------------------------------------ COO -> dense
+
+
+def coo_to_dense(
+    coords: np.ndarray, values: np.ndarray, shape: tuple[int, ...], fill_value: Any
+) -> np.ndarray:
+    """Dense array with ``values`` at canonical ``coords`` and ``fill_value`` elsewhere."""
+    out = np.full(shape, fill_value, dtype=values.dtype)
+    if coords.shape[1] == 0 or out.size == 0:
+        return out
+    if not supported(values.dtype):
+        out[tuple(coords)] = values
+        return out
+    if coords.dtype != np.int64:
+        coords = coords.astype(np.int64)
+    flat = _kernel_view(out.reshape(-1))[0]
+    _k.scatter(coords, _shape_array(shape), _kernel_view(values)[0], flat)
+    return out

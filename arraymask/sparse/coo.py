@@ -102,7 +102,7 @@ class COO:
     [[0.0, 2.0, 0.0], [0.0, 0.0, 4.0]]
     """
 
-    __slots__ = ("_coords", "_values", "_shape", "_canonical", "_xp")
+    __slots__ = ("_canonical", "_coords", "_shape", "_values", "_xp")
 
     def __init__(
         self,
@@ -143,7 +143,9 @@ class COO:
         if check:
             status = _scan(coords, dims, xp)
             if canonical and status != _generic.ORDER_STRICT:
-                what = "duplicates" if status == _generic.ORDER_NONDECREASING else "unsorted columns"
+                what = (
+                    "duplicates" if status == _generic.ORDER_NONDECREASING else "unsorted columns"
+                )
                 raise ValueError(
                     f"canonical=True was promised but coords are not canonical ({what})"
                 )
@@ -254,7 +256,7 @@ class COO:
         """
         xp = _backend.namespace(x)
         x = _backend.as_array(x, xp)
-        _check_fill(fill_value, x.dtype, xp)
+        fill_value = _check_fill(fill_value, x.dtype, xp)
         shape = _checked_shape(tuple(int(s) for s in x.shape), xp)
         host = _backend.host_view(x)
         if host is not None:
@@ -378,19 +380,20 @@ class COO:
             )
         pair = _host_pair(self._coords, self._values)
         if pair is not None:
-            coords, values, dup = _kernels.canonicalize(pair[0], pair[1], self._shape, duplicates)
-            if dup is None:
+            coords, values, dup, canonical = _kernels.canonicalize(
+                pair[0], pair[1], self._shape, duplicates
+            )
+            if dup is None and coords is pair[0] and values is pair[1]:
+                coords, values = self._coords, self._values  # already canonical
+            elif dup is None:
                 coords = _backend.from_host(coords, self._coords)
                 values = _backend.from_host(values, self._values)
         else:
-            coords, values, dup = _canonical_generic(
+            coords, values, dup, canonical = _generic.canonicalize(
                 self._coords, self._values, self._shape, duplicates, xp
             )
         if dup is not None:
             raise ValueError(f"duplicates='error': coordinate {dup} appears more than once")
-        canonical = duplicates != "keep" or coords.shape[1] == 0 or _no_adjacent_equal(
-            coords, xp
-        )
         return COO._from_trusted(coords, values, self._shape, canonical=canonical, xp=xp)
 
     def to_dense(self, *, fill_value: Any = 0) -> Any:
@@ -401,7 +404,7 @@ class COO:
         [3, -1, 3, -1]
         """
         xp = self._xp
-        _check_fill(fill_value, self.dtype, xp)
+        fill_value = _check_fill(fill_value, self.dtype, xp)
         c = self.canonical("sum")
         pair = _host_pair(c._coords, c._values)
         if pair is not None:
@@ -444,13 +447,32 @@ class COO:
 # ---------------------------------------------------------------- helpers
 
 
-def _check_fill(fill_value: Any, dtype: Any, xp: ModuleType) -> None:
+def _check_fill(fill_value: Any, dtype: Any, xp: ModuleType) -> Any:
+    """``fill_value`` as a Python scalar exactly representable in ``dtype``."""
     if _backend.is_array(fill_value):
         if getattr(fill_value, "ndim", None) != 0:
-            raise ValueError(f"fill_value must be a scalar, got shape {fill_value.shape}")
-        return
-    if not isinstance(fill_value, (bool, int, float, complex, np.generic)):
+            raise ValueError(f"fill_value must be a scalar, got shape {tuple(fill_value.shape)}")
+        fill_value = fill_value.item() if hasattr(fill_value, "item") else complex(fill_value)
+    if isinstance(fill_value, np.generic):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (bool, int, float, complex)):
         raise TypeError(f"fill_value must be a scalar, got {_show(fill_value)}")
+    if isinstance(fill_value, complex) and not xp.isdtype(dtype, "complex floating"):
+        if fill_value.imag != 0:
+            raise ValueError(f"fill_value={fill_value!r} is not representable in {dtype}")
+        fill_value = fill_value.real
+    if dtype == xp.bool:
+        if fill_value not in (0, 1):
+            raise ValueError(f"fill_value={fill_value!r} is not representable in {dtype}")
+        return bool(fill_value)
+    if xp.isdtype(dtype, "integral"):
+        info = xp.iinfo(dtype)
+        if (
+            isinstance(fill_value, float) and not fill_value.is_integer()
+        ) or not info.min <= fill_value <= info.max:
+            raise ValueError(f"fill_value={fill_value!r} is not representable in {dtype}")
+        return int(fill_value)
+    return fill_value
 
 
 def _scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> int:
@@ -461,39 +483,8 @@ def _scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> int:
     else:
         axis, col, status = _generic.scan(coords, shape, xp)
     if axis >= 0:
-        value = int(coords[axis, col])
-        raise IndexError(
-            f"coords[{axis}, {col}] = {value} is out of range for axis {axis} "
-            f"of size {shape[axis]} (shape {shape})"
-        )
+        raise _generic.out_of_range(coords, axis, col, shape)
     return status
-
-
-def _canonical_generic(
-    coords: Any, values: Any, shape: tuple[int, ...], policy: str, xp: ModuleType
-) -> tuple[Any, Any, tuple[int, ...] | None]:
-    axis, col, status = _generic.scan(coords, shape, xp)
-    if axis >= 0:
-        value = int(coords[axis, col])
-        raise IndexError(
-            f"coords[{axis}, {col}] = {value} is out of range for axis {axis} "
-            f"of size {shape[axis]} (shape {shape})"
-        )
-    if status == _generic.ORDER_STRICT:
-        return coords, values, None
-    if status == _generic.ORDER_UNSORTED:
-        perm = _generic.sort_order(coords, shape, xp)
-        coords = xp.take(coords, perm, axis=1)
-        values = xp.take(values, perm)
-    return _generic.reduce_sorted(coords, values, policy, xp)
-
-
-def _no_adjacent_equal(coords: Any, xp: ModuleType) -> bool:
-    if coords.shape[1] <= 1:
-        return True
-    if coords.shape[0] == 0:
-        return False
-    return not bool(xp.any(xp.all(coords[:, 1:] == coords[:, :-1], axis=0)))
 
 
 def _gather(values: Any, coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
