@@ -1,0 +1,27 @@
+"""Compiled lookup kernels: integer isin by table, sorted search, sequence masks."""
+
+import numpy as np
+
+def build_table(values: np.ndarray, lo: int, table: np.ndarray) -> None: ...
+def isin_table(
+    x: np.ndarray,
+    lo: int,
+    table: np.ndarray,
+    out: np.ndarray,
+    invert: bool,
+    num_threads: int = 1,
+) -> None: ...
+def build_bitmap(values: np.ndarray, lo: int, bits: np.ndarray) -> None: ...
+def isin_bitmap(
+    x: np.ndarray,
+    lo: int,
+    span: int,
+    bits: np.ndarray,
+    out: np.ndarray,
+    invert: bool,
+    num_threads: int = 1,
+) -> None: ...
+def isin_sorted(
+    x: np.ndarray, values: np.ndarray, out: np.ndarray, invert: bool, num_threads: int = 1
+) -> None: ...
+def lengths_fill(lengths: np.ndarray, out: np.ndarray, left: bool) -> None: ...

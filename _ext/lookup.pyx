@@ -1,1 +1,151 @@
-"""Compiled lookup-table kernels (isin on integers, sequence masks)."""
+"""Compiled lookup kernels: integer ``isin`` by table, sorted search, sequence masks.
+
+The Python wrappers in ``arraymask/masks`` validate every argument (dtypes,
+shapes, ranges, non-negative lengths) and allocate the outputs; the kernels
+only loop, without the GIL; the ``isin`` kernels split large inputs over ``num_threads``
+threads (the wrapper chooses how many).
+Booleans travel as ``uint8`` (0/1).
+"""
+from libc.stdint cimport (
+    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
+)
+from libc.string cimport memset
+from cython.parallel cimport prange
+
+# Integer element types of ``x`` / ``values`` / ``lengths``.
+ctypedef fused int_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+# Element types the sorted search handles (integers and IEEE floats).
+ctypedef fused real_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+    float
+    double
+
+# Below this many elements a second thread costs more than it saves.
+cdef Py_ssize_t PARALLEL_MIN = 1 << 16
+
+
+cdef inline uint64_t _offset(int_t v, int_t lo) noexcept nogil:
+    # v - lo as an unsigned distance; wraps to a huge value when v < lo, for
+    # every integer type (two's complement arithmetic modulo 2**64).
+    return <uint64_t>v - <uint64_t>lo
+
+
+def build_table(const int_t[::1] values, int_t lo, uint8_t[::1] table):
+    """Set ``table[v - lo] = 1`` for every ``v`` in ``values``.
+
+    ``table`` is zeroed by the caller and has ``max(values) - lo + 2`` bytes:
+    the last one stays 0 and is where out-of-range elements look.
+    """
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(values.shape[0]):
+            table[_offset(values[i], lo)] = 1
+
+
+def isin_table(const int_t[::1] x, int_t lo, const uint8_t[::1] table,
+               uint8_t[::1] out, bint invert, int num_threads=1):
+    """``out[i] = (x[i] in values) != invert`` through a byte table.
+
+    ``table`` comes from :func:`build_table`; its last byte is 0.
+    """
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef uint64_t d, last = table.shape[0] - 1
+    cdef uint8_t flip = 1 if invert else 0
+    with nogil:
+        for i in prange(n, schedule="guided", num_threads=num_threads,
+                        use_threads_if=num_threads > 1 and n >= PARALLEL_MIN):
+            d = _offset(x[i], lo)
+            if d > last:
+                d = last
+            out[i] = table[d] ^ flip
+
+
+def build_bitmap(const int_t[::1] values, int_t lo, uint8_t[::1] bits):
+    """Set bit ``v - lo`` of ``bits`` for every ``v`` in ``values`` (zeroed by the caller)."""
+    cdef Py_ssize_t i
+    cdef uint64_t d
+    with nogil:
+        for i in range(values.shape[0]):
+            d = _offset(values[i], lo)
+            bits[d >> 3] |= <uint8_t>(1 << (d & 7))
+
+
+def isin_bitmap(const int_t[::1] x, int_t lo, uint64_t span, const uint8_t[::1] bits,
+                uint8_t[::1] out, bint invert, int num_threads=1):
+    """``out[i] = (x[i] in values) != invert`` through a bitmap of ``span`` bits."""
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef uint64_t d
+    cdef uint8_t hit, flip = 1 if invert else 0
+    with nogil:
+        for i in prange(n, schedule="guided", num_threads=num_threads,
+                        use_threads_if=num_threads > 1 and n >= PARALLEL_MIN):
+            d = _offset(x[i], lo)
+            hit = 0
+            if d < span:
+                hit = (bits[d >> 3] >> (d & 7)) & 1
+            out[i] = hit ^ flip
+
+
+def isin_sorted(const real_t[::1] x, const real_t[::1] values, uint8_t[::1] out,
+                bint invert, int num_threads=1):
+    """``out[i] = (x[i] in values) != invert`` by branchless binary search.
+
+    ``values`` is sorted ascending, non-empty, and holds no NaN. NaN in ``x``
+    matches nothing; ``-0.0`` matches ``0.0``.
+    """
+    cdef Py_ssize_t i, n = x.shape[0], m = values.shape[0], base, length, half
+    cdef real_t key
+    cdef uint8_t flip = 1 if invert else 0
+    with nogil:
+        for i in prange(n, schedule="guided", num_threads=num_threads,
+                        use_threads_if=num_threads > 1 and n >= PARALLEL_MIN):
+            key = x[i]
+            base = 0
+            length = m
+            while length > 1:
+                half = length >> 1
+                if values[base + half] <= key:
+                    base = base + half
+                length = length - half
+            out[i] = (values[base] == key) ^ flip
+
+
+def lengths_fill(const int_t[::1] lengths, uint8_t[:, ::1] out, bint left):
+    """Row ``i`` of ``out`` gets ``min(lengths[i], width)`` ones, right- or left-aligned.
+
+    ``lengths`` are non-negative (checked by the caller); ``out`` has one row
+    per length and at least one column. Serial on purpose: two ``memset``
+    calls per row are bound by memory bandwidth and page faults, and a second
+    thread measured slower on the 2-core development machine.
+    """
+    cdef Py_ssize_t i, n, rows = out.shape[0], width = out.shape[1]
+    cdef uint8_t* base = &out[0, 0]
+    cdef uint8_t* row
+    with nogil:
+        for i in range(rows):
+            n = width
+            if <uint64_t>lengths[i] < <uint64_t>width:
+                n = <Py_ssize_t>lengths[i]
+            row = base + i * width
+            if left:
+                memset(row, 0, width - n)
+                memset(row + (width - n), 1, n)
+            else:
+                memset(row, 1, n)
+                memset(row + n, 0, width - n)
