@@ -1,10 +1,30 @@
-"""The ``arraymask`` command line."""
+"""The ``arraymask`` command line (``python -m arraymask`` is the same).
+
+Subcommands: ``backends`` (what is installed), ``convert SRC DST`` and
+``info FILE`` (sparse-matrix files; the work is done by :mod:`arraymask.io`).
+Exit status: 0 success; 2 malformed input or a request that cannot be
+carried out as given (argparse's own usage errors too); 1 a missing
+optional package or a failure while writing; 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM). Every error is one line on stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+_POLICIES = ("sum", "min", "max", "first", "last", "error", "keep")
+_FORMATS = ("mtx", "mtx.gz", "npz", "npy", "pt")
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler so that clean-up code runs (like Ctrl-C)."""
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
@@ -21,10 +41,53 @@ def _cmd_backends(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(args: argparse.Namespace) -> object:
+    from .io import Progress
+
+    mode = "never" if args.quiet else "always" if args.progress else "auto"
+    return Progress(mode)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .io import convert
+
+    done = convert(
+        args.src,
+        args.dst,
+        source_format=args.from_format,
+        destination_format=args.to_format,
+        duplicates=args.duplicates,
+        dtype=args.dtype,
+        force=args.force,
+        allow_large=args.allow_large,
+        progress=_progress(args),  # type: ignore[arg-type]
+    )
+    if not args.quiet:
+        print(done.summary())
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from .io import describe, render
+
+    facts = describe(args.file, file_format=args.from_format, progress=_progress(args))  # type: ignore[arg-type]
+    print(render(facts, as_json=args.json))
+    return 0
+
+
 def _version() -> str:
     from . import __version__
 
     return __version__
+
+
+def _add_progress_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--progress", action="store_true",
+        help="always show a progress bar on stderr (default: on a terminal, for large files)",
+    )
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,16 +99,94 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"arraymask {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     backends = sub.add_parser(
-        "backends", help="installed backends, their versions and devices, and the compiled extension"
+        "backends",
+        help="installed backends, their versions and devices, and the compiled extension",
     )
     backends.set_defaults(run=_cmd_backends)
+
+    formats = ", ".join(_FORMATS)
+    convert = sub.add_parser(
+        "convert",
+        help="convert a sparse matrix between .mtx/.mtx.gz, .npz, .npy and .pt files",
+        description=(
+            "Convert a sparse matrix between Matrix Market (.mtx, .mtx.gz), SciPy .npz, "
+            "dense NumPy .npy and PyTorch .pt files. The output is in canonical "
+            "(row-major, duplicate-free) order and is written to a temporary file that "
+            "is renamed only on success."
+        ),
+    )
+    convert.add_argument("src", metavar="SRC", help="input file")
+    convert.add_argument("dst", metavar="DST", help="output file")
+    convert.add_argument("--from", dest="from_format", choices=_FORMATS, metavar="FORMAT",
+                         help=f"format of SRC ({formats}; default: from its extension)")
+    convert.add_argument("--to", dest="to_format", choices=_FORMATS, metavar="FORMAT",
+                         help=f"format of DST ({formats}; default: from its extension)")
+    convert.add_argument("--duplicates", choices=_POLICIES, default="sum", metavar="POLICY",
+                         help=f"how duplicated coordinates are combined ({', '.join(_POLICIES)}; "
+                              "default: sum)")
+    convert.add_argument("--dtype", metavar="DTYPE",
+                         help="value dtype of the output (e.g. float32, int64, complex128); "
+                              "refused if a value would change")
+    convert.add_argument("-f", "--force", action="store_true", help="overwrite DST if it exists")
+    convert.add_argument("--allow-large", action="store_true",
+                         help="write a dense .npy even if it looks too large for memory")
+    _add_progress_flags(convert)
+    convert.set_defaults(run=_cmd_convert)
+
+    info = sub.add_parser(
+        "info",
+        help="shape, nnz, density, dtype, duplicates and order of a sparse-matrix file",
+    )
+    info.add_argument("file", metavar="FILE")
+    info.add_argument("--from", dest="from_format", choices=_FORMATS, metavar="FORMAT",
+                      help=f"format of FILE ({formats}; default: from its extension)")
+    info.add_argument("--json", action="store_true", help="print the facts as JSON")
+    _add_progress_flags(info)
+    info.set_defaults(run=_cmd_info)
     return parser
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _error(message: str) -> None:
+    print(f"arraymask: error: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors (status 2)
+        return exc.code if isinstance(exc.code, int) else 2
+    from .io import ConvertError
+
+    try:
+        with _sigterm_raises():
+            return int(args.run(args))
+    except ConvertError as exc:
+        _error(str(exc))
+        return exc.exit_status
+    except KeyboardInterrupt:
+        _error("interrupted; no output was written")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        _error("terminated; no output was written")
+        return EXIT_TERMINATED
 
 
 if __name__ == "__main__":

@@ -1,0 +1,217 @@
+"""Matrix Market files (``.mtx``, ``.mtx.gz``) through SciPy's fast reader and writer.
+
+Reading uses :func:`scipy.io.mmread` (the threaded C++ reader of SciPy >=
+1.12) on the file path itself, so the default path is SciPy's own speed; a
+``CountingReader`` stream is put in between only while a progress bar is
+shown. Gzip is recognised by its magic bytes, whatever the name. What the
+reader gives:
+
+* ``coordinate`` files: the entries in file order, duplicates kept, with
+  the mirrored entries of a ``symmetric`` / ``skew-symmetric`` /
+  ``hermitian`` file appended as SciPy's reader expands them;
+* ``array`` (dense) files: their nonzero entries, in row-major order;
+* value dtypes: ``integer`` → int64, ``unsigned-integer`` → uint64,
+  ``real`` → float64, ``complex`` → complex128, ``pattern`` → bool (True).
+
+Malformed files are reported with SciPy's diagnosis and its line number
+(``Line 4: Row index out of bounds`` becomes ``FILE, line 4: malformed
+input: Row index out of bounds``). Before reading, the header's entry count
+is compared with the file size, so a truncated file or a header that
+claims billions of entries is refused without allocating for them.
+
+Writing uses :func:`scipy.io.mmwrite` with a ``general`` symmetry, the
+entries in the order given (canonical, from ``convert``), and the shortest
+decimal text that reads back to the same value. The field follows the
+dtype: bool → ``pattern`` when every value is True (``integer`` 0/1
+otherwise), signed integers → ``integer``, ``uint32``/``uint64`` →
+``unsigned-integer``, floats → ``real`` (float16 is written through
+float32), complex → ``complex``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import re
+import zlib
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ._content import Content, make_coo, require
+from ._errors import ConvertError, MalformedInputError, UsageError
+from ._progress import CountingReader, CountingWriter, Progress
+
+__all__ = ["check_writable", "read", "requirements", "write"]
+
+_PURPOSE = "reading and writing Matrix Market files"
+_LINE = re.compile(r"^\s*Line (\d+):\s*(.*)$", re.DOTALL)
+_GZIP_MAGIC = b"\x1f\x8b"
+#: Fewest bytes a coordinate entry line takes ("1 1" and a newline).
+_MIN_ENTRY_BYTES = 4
+_FORMAT_ERRORS = (ValueError, OverflowError, EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def requirements() -> None:
+    """Raise :class:`MissingDependencyError` unless SciPy is importable."""
+    require("scipy.io", _PURPOSE)
+
+
+def _scipy_io() -> Any:
+    return require("scipy.io", _PURPOSE)
+
+
+def is_gzip(path: str) -> bool:
+    """Whether the file starts with the gzip magic bytes."""
+    with open(path, "rb") as f:
+        return f.read(2) == _GZIP_MAGIC
+
+
+def malformed(path: str, exc: BaseException) -> MalformedInputError:
+    """A :class:`MalformedInputError` from an exception of SciPy's reader.
+
+    >>> str(malformed("m.mtx", ValueError("Line 3: Invalid integer value.")))
+    'm.mtx, line 3: malformed input: Invalid integer value.'
+    """
+    text = str(exc).strip() or type(exc).__name__
+    match = _LINE.match(text)
+    if match:
+        return MalformedInputError(path, match.group(2).strip(), line=int(match.group(1)))
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        text = f"broken gzip data ({text})"
+    return MalformedInputError(path, text)
+
+
+@contextlib.contextmanager
+def _opened(path: str, gz: bool, progress: Progress, size: int) -> Iterator[Any]:
+    """What to hand to ``mmread``: the path itself, or a (counting, gunzipping) stream."""
+    if not progress.active and not gz:
+        yield path
+        return
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(open(path, "rb", buffering=0))
+        stream: Any = raw
+        if progress.active:
+            update = stack.enter_context(progress.bar(f"reading {os.path.basename(path)}", size))
+            stream = stack.enter_context(
+                _buffered(CountingReader(raw, update))
+            )
+        if gz:
+            stream = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))
+        yield stream
+
+
+@contextlib.contextmanager
+def _buffered(raw: Any) -> Iterator[Any]:
+    import io
+
+    stream = io.BufferedReader(raw, buffer_size=1 << 20)
+    try:
+        yield stream
+    finally:
+        stream.detach()
+
+
+def header(path: str) -> tuple[int, int, int, str, str, str]:
+    """``(rows, cols, entries, format, field, symmetry)`` of the file's header."""
+    sio = _scipy_io()
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as stream:
+                return tuple(sio.mminfo(stream))  # type: ignore[return-value]
+        return tuple(sio.mminfo(path))  # type: ignore[return-value]
+    except _FORMAT_ERRORS as exc:
+        raise malformed(path, exc) from None
+
+
+def read(path: str, *, progress: Progress) -> Content:
+    """The matrix in ``path`` as stored (see the module docstring)."""
+    sio = _scipy_io()
+    size = os.path.getsize(path)
+    gz = is_gzip(path)
+    rows, cols, entries, layout, field, symmetry = header(path)
+    if not gz and layout == "coordinate" and entries * _MIN_ENTRY_BYTES - 1 > size:
+        raise MalformedInputError(
+            path,
+            f"truncated file: the header declares {entries} entries, "
+            f"which cannot fit in its {size} bytes",
+        )
+    progress.wanted(size)
+    try:
+        with _opened(path, gz, progress, size) as source:
+            matrix = sio.mmread(source, spmatrix=False)
+    except _FORMAT_ERRORS as exc:
+        raise malformed(path, exc) from None
+    except MemoryError:
+        raise ConvertError(f"{path}: not enough memory to read {entries} entries") from None
+    details = {
+        "layout": layout,
+        "field": field,
+        "symmetry": symmetry,
+        "stored_entries": int(entries),
+    }
+    if isinstance(matrix, np.ndarray):
+        from ..sparse import COO
+
+        return Content(COO.from_dense(matrix), details)
+    nnz = int(matrix.nnz)
+    coords = np.empty((2, nnz), dtype=np.int64)
+    coords[0] = matrix.row
+    coords[1] = matrix.col
+    values = np.ones(nnz, dtype=bool) if field == "pattern" else matrix.data
+    return Content(make_coo(path, coords, values, (int(rows), int(cols))), details)
+
+
+def check_writable(coo: Any, path: str, *, allow_large: bool) -> None:
+    """Refuse data that a Matrix Market file cannot hold (``UsageError``)."""
+    if coo.ndim != 2:
+        raise UsageError(
+            f"{path}: Matrix Market files hold 2-D matrices; the data have shape {coo.shape}"
+        )
+
+
+def field_for(values: np.ndarray) -> str | None:
+    """The Matrix Market field to write ``values`` with (None: SciPy decides by dtype).
+
+    >>> field_for(np.array([True, True])), field_for(np.array([True, False]))
+    ('pattern', None)
+    """
+    if values.dtype == np.bool_ and bool(values.all()):
+        return "pattern"
+    return None
+
+
+def write(
+    coo: Any,
+    handle: BinaryIO,
+    *,
+    progress: Progress,
+    compressed: bool = False,
+    name: str = "",
+    comment: str | None = None,
+) -> None:
+    """Write ``coo`` (2-D, in the order given) to the binary stream ``handle``."""
+    sio = _scipy_io()
+    import scipy.sparse as sp
+
+    values = np.asarray(coo.values)
+    field = field_for(values)
+    if values.dtype == np.float16:
+        values = values.astype(np.float32)
+    elif values.dtype == np.bool_ and field is None:
+        values = values.astype(np.int8)
+    coords = np.asarray(coo.coords)
+    matrix = sp.coo_array((values, (coords[0], coords[1])), shape=coo.shape)
+    with contextlib.ExitStack() as stack:
+        sink: Any = handle
+        if progress.active:
+            update = stack.enter_context(progress.bar(f"writing {name}", None))
+            sink = CountingWriter(handle, update)
+        if compressed:
+            inner = name[:-3] if name.endswith(".gz") else name
+            sink = stack.enter_context(
+                gzip.GzipFile(filename=inner, mode="wb", fileobj=sink, compresslevel=6, mtime=0)
+            )
+        sio.mmwrite(sink, matrix, comment=comment, field=field, symmetry="general")

@@ -1,0 +1,143 @@
+"""SciPy sparse ``.npz`` files, through :func:`scipy.sparse.load_npz` and ``save_npz``.
+
+Reading accepts every layout ``save_npz`` writes (COO — N-D included —
+CSR, CSC, BSR, DIA, as arrays or matrices). Compressed layouts are checked
+in full first (``check_format(full_check=True)``: index pointers, sorted
+ranges, bounds), then expanded by SciPy to COO: CSR gives row-major order,
+CSC column-major, duplicates and explicit zeros kept. Files are opened
+without pickle.
+
+Writing stores a ``coo_array`` with SciPy's own ``save_npz`` (compressed,
+like its default), int32 coordinates when the shape allows (as SciPy
+does), so ``load_npz`` reads it back as a canonical ``coo_array``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ._content import Content, check_value_dtype, make_coo, native, require
+from ._errors import ConvertError, MalformedInputError, UsageError
+from ._progress import CountingReader, CountingWriter, Progress
+
+__all__ = ["check_writable", "read", "requirements", "write"]
+
+_PURPOSE = "reading and writing SciPy .npz files"
+_FORMAT_ERRORS = (
+    ValueError,
+    KeyError,
+    EOFError,
+    TypeError,
+    IndexError,
+    NotImplementedError,
+    zipfile.BadZipFile,
+    OverflowError,
+)
+
+
+def requirements() -> None:
+    """Raise :class:`MissingDependencyError` unless SciPy is importable."""
+    require("scipy.sparse", _PURPOSE)
+
+
+@contextlib.contextmanager
+def _opened(path: str, progress: Progress, size: int) -> Iterator[Any]:
+    with open(path, "rb", buffering=0) as raw:
+        if not progress.active:
+            yield raw
+            return
+        with progress.bar(f"reading {os.path.basename(path)}", size) as update:
+            stream = io.BufferedReader(CountingReader(raw, update), buffer_size=1 << 20)
+            try:
+                yield stream
+            finally:
+                stream.detach()
+
+
+def _entries(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(coords int64 (ndim, nnz), values)`` of a SciPy sparse object, as stored."""
+    if matrix.format in {"csr", "csc", "bsr"}:
+        matrix.check_format(full_check=True)
+    if matrix.format != "coo":
+        matrix = matrix.tocoo()
+    parts = matrix.coords if hasattr(matrix, "coords") else (matrix.row, matrix.col)
+    coords = np.empty((len(parts), int(matrix.nnz)), dtype=np.int64)
+    for axis, part in enumerate(parts):
+        coords[axis] = part
+    return coords, native(np.asarray(matrix.data))
+
+
+def read(path: str, *, progress: Progress) -> Content:
+    """The matrix in ``path`` as stored (see the module docstring)."""
+    sp = require("scipy.sparse", _PURPOSE)
+    size = os.path.getsize(path)
+    progress.wanted(size)
+    try:
+        with _opened(path, progress, size) as source:
+            matrix = sp.load_npz(source)
+        layout = f"{matrix.format}_{'array' if isinstance(matrix, sp.sparray) else 'matrix'}"
+        check_value_dtype(path, matrix.dtype)
+        coords, values = _entries(matrix)
+    except MalformedInputError:
+        raise
+    except _FORMAT_ERRORS as exc:
+        raise MalformedInputError(path, _reason(exc)) from None
+    except MemoryError:
+        raise ConvertError(f"{path}: not enough memory to read it") from None
+    shape = tuple(int(s) for s in matrix.shape)
+    return Content(make_coo(path, coords, values, shape), {"layout": layout})
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"not a readable .npz archive ({exc})"
+    if isinstance(exc, KeyError):
+        return f"not a SciPy sparse .npz file (missing array {exc})"
+    text = str(exc).strip() or type(exc).__name__
+    if "does not contain a sparse" in text:
+        return "not a SciPy sparse .npz file (no 'format' entry)"
+    return text
+
+
+def check_writable(coo: Any, path: str, *, allow_large: bool) -> None:
+    """Refuse data that SciPy sparse cannot hold (``UsageError``)."""
+    if coo.ndim < 1:
+        raise UsageError(f"{path}: SciPy sparse arrays need at least 1 dimension")
+    if np.dtype(coo.dtype) == np.float16:
+        raise UsageError(
+            f"{path}: SciPy sparse has no float16 values; pass --dtype float32 (exact)"
+        )
+
+
+def index_dtype(shape: tuple[int, ...]) -> type:
+    """int32 when every dimension fits it (SciPy's own choice), else int64.
+
+    >>> index_dtype((10, 10)).__name__, index_dtype((2**31, 1)).__name__
+    ('int32', 'int64')
+    """
+    return np.int32 if max(shape, default=0) <= np.iinfo(np.int32).max else np.int64
+
+
+def write(coo: Any, handle: BinaryIO, *, progress: Progress, name: str = "", **_: Any) -> None:
+    """Write ``coo`` to ``handle`` as a ``coo_array`` with ``save_npz``."""
+    sp = require("scipy.sparse", _PURPOSE)
+    coords = np.asarray(coo.coords)
+    idx = index_dtype(coo.shape)
+    parts = tuple(coords[axis].astype(idx, copy=False) for axis in range(coo.ndim))
+    try:
+        matrix = sp.coo_array((np.asarray(coo.values), parts), shape=coo.shape)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{name}: SciPy sparse cannot hold these data: {exc}") from None
+    with contextlib.ExitStack() as stack:
+        sink: Any = handle
+        if progress.active:
+            update = stack.enter_context(progress.bar(f"writing {name}", None))
+            sink = CountingWriter(handle, update)
+        sp.save_npz(sink, matrix, compressed=True)
