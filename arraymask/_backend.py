@@ -61,6 +61,11 @@ class Capabilities:
         64-bit integers are available (JAX without x64 has none).
     lazy : bool
         Arrays are lazy task graphs (Dask): nothing is computed until asked.
+    uint32_dtype : bool
+        A ``uint32`` dtype with exact wrapping elementwise arithmetic (add,
+        multiply, shifts, bitwise, comparisons) exists. True wherever
+        ``uint32`` is, and also for JAX (XLA's ``uint32`` wraps in both x64
+        modes); False for PyTorch, whose ``uint32`` lacks shifts and adds.
     """
 
     name: str
@@ -70,6 +75,7 @@ class Capabilities:
     uint32: bool
     int64: bool
     lazy: bool
+    uint32_dtype: bool = False
 
 
 def _backend_name(xp: ModuleType) -> str:
@@ -116,6 +122,7 @@ def capabilities(xp: ModuleType) -> Capabilities:
         uint32=name in {"numpy", "cupy", "array_api_strict", "dask"},
         int64=int64,
         lazy=name == "dask",
+        uint32_dtype=name in {"numpy", "cupy", "array_api_strict", "dask", "jax"},
     )
 
 
