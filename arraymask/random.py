@@ -1,19 +1,555 @@
-"""Counter-based random streams, bit-identical on every backend, and random_mask."""
+"""Counter-based random streams, bit-identical on every backend, and ``random_mask``.
+
+Every element of a requested array gets the 32-bit word of a keyed hash of
+``(seed, i)``, where ``i`` is the element's row-major position (see
+``docs/random.md`` for the algorithm and test vectors). The word does not
+depend on the backend, the device, the chunking (Dask) or the dtype of
+anything else, so the same call gives the same bits on NumPy, PyTorch, CuPy,
+JAX (with or without x64), Dask and array-api-strict.
+
+NumPy arrays and CPU torch tensors are filled by the compiled kernel
+``arraymask._ext.rng`` (both cores, hash and threshold fused); Dask chunks
+call the same kernel with their own counters; every other namespace
+evaluates the hash with integer array operations (``_rng_generic``).
+
+>>> import arraymask as am
+>>> am.random.bits((2, 3), seed=0)
+array([[ 509658803, 2713739642, 4278815352],
+       [2410132444, 1206201593, 2591088525]], dtype=uint32)
+>>> am.random_mask((2, 8), 0.25, seed=7, exact=True).sum(axis=1)
+array([2, 2])
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import secrets
+from types import ModuleType
 from typing import Any
 
+import numpy as np
 
-def bits(shape: Any, *, seed: int, xp: Any = None, device: Any = None) -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 4
+from . import _rng_generic as generic
+from ._backend import Array, capabilities, device_of, from_host, host_view, is_array, namespace
+from ._validate import check_int, check_shape, check_unit_interval, normalize_axis
+
+__all__ = ["bits", "random_mask", "uniform"]
+
+_TWO32 = 1 << 32
+#: Length of the rows the compiled kernels split a flat output into.
+_ROW = 1 << 14
+#: Below this many elements one thread does the whole job.
+_PARALLEL_MIN = 1 << 16
 
 
-def uniform(shape: Any, *, seed: int, dtype: str = "float32", xp: Any = None,
-            device: Any = None) -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 4
+# --------------------------------------------------------------------------
+# arguments
 
 
-def random_mask(shape: Any, rate: Any, /, *, seed: int | None = None, exact: bool = False,
-                axis: int | None = -1, xp: Any = None, device: Any = None) -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 4
+def _check_seed(seed: object) -> int:
+    """``seed`` as an int in ``[0, 2**64)``; ``None`` draws 64 fresh bits."""
+    if seed is None:
+        return secrets.randbits(64)
+    value = check_int(seed, "seed")
+    if not 0 <= value < 1 << 64:
+        raise ValueError(f"seed must be in [0, 2**64), got {value}")
+    return value
+
+
+def _check_total(shape: tuple[int, ...]) -> int:
+    n = math.prod(shape)
+    if n >= 1 << 63:
+        raise ValueError(f"shape {shape} has {n} elements; the counter needs fewer than 2**63")
+    return n
+
+
+def _threads(n: int) -> int:
+    return 1 if n < _PARALLEL_MIN else max(1, min(2, os.cpu_count() or 1))
+
+
+def _probe(xp: ModuleType, device: Any) -> Array:
+    """An empty array of ``xp`` on ``device``: tells the path and wraps results."""
+    if device is None:
+        return xp.empty((0,))
+    return xp.empty((0,), device=device)
+
+
+def _float_dtype_name(dtype: object) -> str:
+    name = dtype if isinstance(dtype, str) else str(dtype).rsplit(".", 1)[-1]
+    if name not in {"float32", "float64"}:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return name
+
+
+# --------------------------------------------------------------------------
+# the host (compiled) path: NumPy arrays filled by _ext.rng
+
+
+def _row_starts(
+    chunk: tuple[int, ...], offsets: tuple[int, ...], shape: tuple[int, ...]
+) -> np.ndarray:
+    """First counter of every last-axis row of a block of ``shape`` at ``offsets``."""
+    if not chunk:
+        return np.zeros(1, dtype=np.int64)
+    starts = np.full((1,) * (len(chunk) - 1), offsets[-1], dtype=np.int64)
+    stride = shape[-1]
+    for d in range(len(chunk) - 2, -1, -1):
+        idx = (np.arange(chunk[d], dtype=np.int64) + offsets[d]) * stride
+        starts = starts + idx.reshape((-1,) + (1,) * (len(chunk) - 2 - d))
+        stride *= shape[d]
+    return starts.reshape(-1)
+
+
+def _host_bits(
+    chunk: tuple[int, ...], seed: int, offsets: tuple[int, ...] | None = None,
+    shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """uint32 stream words of a block (the whole array when ``offsets`` is None)."""
+    n = math.prod(chunk)
+    out = np.empty(n, dtype=np.uint32)
+    if offsets is None or chunk == shape:
+        row_len = _ROW
+        starts = np.arange(-(-n // _ROW), dtype=np.int64) * _ROW
+    else:
+        row_len = chunk[-1] if chunk else 1
+        starts = _row_starts(chunk, offsets, shape)  # type: ignore[arg-type]
+    from ._ext import rng
+
+    rng.fill_bits(out, row_len, starts, seed, _threads(n))
+    return out.reshape(chunk)
+
+
+def _host_bernoulli(
+    chunk: tuple[int, ...], seed: int, threshold: int,
+    offsets: tuple[int, ...] | None = None, shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """``bits < threshold`` of a block, fused in one pass."""
+    n = math.prod(chunk)
+    out = np.empty(n, dtype=np.uint8)
+    if offsets is None or chunk == shape:
+        row_len = _ROW
+        starts = np.arange(-(-n // _ROW), dtype=np.int64) * _ROW
+    else:
+        row_len = chunk[-1] if chunk else 1
+        starts = _row_starts(chunk, offsets, shape)  # type: ignore[arg-type]
+    from ._ext import rng
+
+    rng.fill_bernoulli(out, row_len, starts, np.array([threshold], dtype=np.uint64), seed,
+                       _threads(n))
+    return out.view(np.bool_).reshape(chunk)
+
+
+def _host_rows_bernoulli(shape: tuple[int, ...], seed: int, thresholds: np.ndarray) -> np.ndarray:
+    """Per-row thresholds along the last axis (``thresholds`` shaped ``shape[:-1]``)."""
+    n = math.prod(shape)
+    out = np.empty(n, dtype=np.uint8)
+    rows = n // shape[-1]
+    starts = np.arange(rows, dtype=np.int64) * shape[-1]
+    from ._ext import rng
+
+    rng.fill_bernoulli(out, shape[-1], starts, np.ascontiguousarray(thresholds.reshape(-1)),
+                       seed, _threads(n))
+    return out.view(np.bool_).reshape(shape)
+
+
+def _host_select(keys: np.ndarray, k: np.ndarray, axis: int | None) -> np.ndarray:
+    """``k`` smallest ``keys`` per slice along ``axis`` (ties: lower index)."""
+    from ._ext import rng
+
+    if axis is None:
+        moved = np.ascontiguousarray(keys.reshape(1, -1))
+        k_rows = k.reshape(1)
+    else:
+        moved = np.ascontiguousarray(np.moveaxis(keys, axis, -1))
+        k_rows = np.ascontiguousarray(np.broadcast_to(k, moved.shape[:-1]).reshape(-1))
+        moved = moved.reshape(-1, keys.shape[axis])
+    out = np.empty(moved.shape, dtype=np.uint8)
+    rng.select_smallest(moved, k_rows.astype(np.int64), out, _threads(keys.size))
+    mask = out.view(np.bool_)
+    if axis is None:
+        return mask.reshape(keys.shape)
+    moved_shape = tuple(np.moveaxis(np.empty(keys.shape, dtype=np.bool_), axis, -1).shape)
+    return np.ascontiguousarray(np.moveaxis(mask.reshape(moved_shape), -1, axis))
+
+
+def _host_exact(shape: tuple[int, ...], seed: int, k: np.ndarray, axis: int | None) -> np.ndarray:
+    """Exact-count mask on the host; keys are generated row by row where possible."""
+    n = math.prod(shape)
+    length = n if axis is None else shape[axis]
+    if length >= _TWO32:
+        raise ValueError(f"exact=True needs slices shorter than 2**32 elements, got {length}")
+    if axis is None or axis == len(shape) - 1:
+        rows = n // length if length else 0
+        out = np.empty((rows, length), dtype=np.uint8)
+        k_rows = k.reshape(1) if axis is None else np.broadcast_to(k, shape[:-1]).reshape(-1)
+        from ._ext import rng
+
+        rng.fill_exact(out, np.ascontiguousarray(k_rows, dtype=np.int64), seed, _threads(n))
+        return out.view(np.bool_).reshape(shape)
+    return _host_select(_host_bits(shape, seed), k, axis)
+
+
+# --------------------------------------------------------------------------
+# Dask: every chunk computes its own counters with the compiled kernel
+
+
+def _dask_blocks(shape: tuple[int, ...], fn: Any, dtype: Any) -> Array:
+    import dask.array as da
+
+    chunks = da.core.normalize_chunks("auto", shape, dtype=np.dtype(dtype))
+
+    def block(block_info: Any = None) -> np.ndarray:
+        info = block_info[None]
+        offsets = tuple(lo for lo, _ in info["array-location"])
+        return fn(tuple(info["chunk-shape"]), offsets)
+
+    return da.map_blocks(block, chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
+
+
+def _dask_bits(shape: tuple[int, ...], seed: int) -> Array:
+    return _dask_blocks(shape, lambda c, o: _host_bits(c, seed, o, shape), np.uint32)
+
+
+def _dask_exact(keys: Array, k: np.ndarray, axis: int | None) -> Array:
+    """Exact selection on Dask keys: every slice along ``axis`` in one chunk."""
+    import dask.array as da
+
+    if axis is None:
+        whole = keys.rechunk(-1)
+        return whole.map_blocks(lambda b: _host_select(b, k, None), dtype=np.bool_)
+    keys = keys.rechunk({axis: -1})
+    slices = keys.shape[:axis] + keys.shape[axis + 1:]
+    k_full = da.from_array(np.expand_dims(np.broadcast_to(k, slices), axis))
+    k_full = k_full.rechunk(tuple(c if d != axis else (1,) for d, c in enumerate(keys.chunks)))
+    return da.map_blocks(
+        lambda b, kb: _host_select(b, np.take(kb, 0, axis=axis), axis), keys, k_full,
+        dtype=np.bool_,
+    )
+
+
+# --------------------------------------------------------------------------
+# public API
+
+
+def _resolve(xp: Any, device: Any) -> tuple[ModuleType, str]:
+    ns = namespace(xp=xp)
+    caps = capabilities(ns)
+    if caps.lazy:
+        return ns, "dask"
+    if host_view(_probe(ns, device)) is not None:
+        return ns, "host"
+    return ns, "generic"
+
+
+def _words(shape: tuple[int, ...], seed: int, ns: ModuleType, route: str, device: Any) -> Array:
+    """Stream words of ``shape`` in the namespace's word dtype (uint32 or int64)."""
+    if route == "host":
+        host = _host_bits(shape, seed)
+        if generic.word_dtype(ns) != ns.uint32:
+            host = host.astype(np.int64)
+        return from_host(host, _probe(ns, device))
+    if route == "dask":
+        return _dask_bits(shape, seed)
+    return generic.bits_array(shape, seed, ns, device)
+
+
+def bits(shape: Any, *, seed: int, xp: Any = None, device: Any = None) -> Array:
+    """The raw 32-bit stream: one word per element, in row-major counter order.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the result; the word of element ``i`` (row-major position)
+        is the hash of ``(seed, i)``.
+    seed : int
+        In ``[0, 2**64)``.
+    xp : module or namespace, optional
+        Namespace of the result (NumPy by default).
+    device : optional
+        Device of the result.
+
+    Returns
+    -------
+    array
+        ``uint32`` where the namespace has a complete ``uint32`` dtype; else
+        (PyTorch) ``int64`` holding the same values, all below ``2**32``.
+
+    Examples
+    --------
+    >>> import arraymask as am
+    >>> am.random.bits(4, seed=2**64 - 1)
+    array([  66704676,  525932913, 3591193912, 2060119085], dtype=uint32)
+    """
+    dims = check_shape(shape)
+    _check_total(dims)
+    value = _check_seed(seed) if seed is not None else _missing_seed()
+    ns, route = _resolve(xp, device)
+    return _words(dims, value, ns, route, device)
+
+
+def _missing_seed() -> int:
+    raise TypeError("seed must be an integer in [0, 2**64), got None (only random_mask draws one)")
+
+
+def uniform(
+    shape: Any, *, seed: int, dtype: Any = "float32", xp: Any = None, device: Any = None
+) -> Array:
+    """Uniform floats in ``[0, 1)``, bit-identical on every backend for a given dtype.
+
+    ``float32``: ``(w >> 8) * 2**-24`` from the element's word ``w``, so the
+    values are the multiples of ``2**-24`` below 1. ``float64``: element
+    ``i`` uses the two words at counters ``2i`` and ``2i + 1`` (``a``, ``b``):
+    ``((a >> 5) * 2**26 + (b >> 6)) * 2**-53``, the multiples of ``2**-53``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    seed : int
+        In ``[0, 2**64)``.
+    dtype : {"float32", "float64"}
+        ``float64`` needs a namespace with 64-bit types (not JAX without x64).
+    xp, device : optional
+        Namespace and device of the result (NumPy on the CPU by default).
+
+    Examples
+    --------
+    >>> import arraymask as am
+    >>> am.random.uniform(3, seed=1)
+    array([0.2412194 , 0.3537234 , 0.05732507], dtype=float32)
+    """
+    dims = check_shape(shape)
+    _check_total(dims)
+    value = _check_seed(seed) if seed is not None else _missing_seed()
+    name = _float_dtype_name(dtype)
+    ns, route = _resolve(xp, device)
+    if name == "float32":
+        w = _words(dims, value, ns, route, device)
+        return ns.astype(w >> _word_const(ns, w, 8), ns.float32) * (2.0**-24)
+    if not capabilities(ns).int64:
+        raise TypeError(f"dtype='float64' needs 64-bit types, which {capabilities(ns).name} "
+                        "lacks here (enable jax_enable_x64)")
+    _check_total((*dims, 2))
+    w = _words((*dims, 2), value, ns, route, device)
+    a = ns.astype(w[..., 0] >> _word_const(ns, w, 5), ns.float64)
+    b = ns.astype(w[..., 1] >> _word_const(ns, w, 6), ns.float64)
+    return (a * 67108864.0 + b) * (2.0**-53)
+
+
+def _word_const(ns: ModuleType, words: Array, value: int) -> Array:
+    return ns.asarray(value, dtype=words.dtype)
+
+
+def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | np.ndarray:
+    """``rate`` as a Python float, or a float64 NumPy array shaped ``shape`` less ``axis``.
+
+    Array rates are small (one per slice) and are brought to the host so that
+    counts and thresholds are computed in float64 on every backend.
+    """
+    if not is_array(rate) and not isinstance(rate, (list, tuple, np.ndarray)):
+        return check_unit_interval(rate, "rate")
+    host = _to_host(rate)
+    if host.dtype.kind == "f":
+        values = host.astype(np.float64)
+    elif host.dtype.kind in "iu" and not isinstance(rate, np.ndarray) and not is_array(rate):
+        values = host.astype(np.float64)  # a Python list of 0/1 ints
+    else:
+        raise TypeError(f"rate must be a real floating array, got dtype {host.dtype}")
+    target = () if axis is None else shape[:axis] + shape[axis + 1:]
+    try:
+        values = np.broadcast_to(values, np.broadcast_shapes(values.shape, target))
+    except ValueError:
+        raise ValueError(
+            f"rate of shape {values.shape} does not broadcast against the slice shape {target} "
+            f"(shape {shape} without axis={axis})"
+        ) from None
+    if values.shape != target:
+        raise ValueError(
+            f"rate of shape {host.shape} broadcasts to {values.shape}, not to the slice shape "
+            f"{target} (shape {shape} without axis={axis})"
+        )
+    bad = np.isnan(values) | (values < 0) | (values > 1)
+    if bad.any():
+        raise ValueError(f"rate must be in [0, 1], got {values[bad].reshape(-1)[0]!r}")
+    return values
+
+
+def _to_host(a: Any) -> np.ndarray:
+    """A NumPy copy of a small array of any namespace (or a sequence)."""
+    view = host_view(a)
+    if view is not None:
+        return view
+    if not is_array(a):
+        return np.asarray(a)
+    if hasattr(a, "compute"):  # dask
+        return np.asarray(a.compute())
+    if hasattr(a, "get") and type(a).__module__.startswith("cupy"):
+        return a.get()  # type: ignore[no-any-return]
+    if hasattr(a, "cpu"):  # torch on a device
+        return a.detach().cpu().numpy()  # type: ignore[no-any-return]
+    try:
+        return np.from_dlpack(a)
+    except Exception:
+        return np.asarray(a)
+
+
+def random_mask(
+    shape: Any,
+    rate: Any,
+    /,
+    *,
+    seed: int | None = None,
+    exact: bool = False,
+    axis: int | None = -1,
+    xp: Any = None,
+    device: Any = None,
+) -> Array:
+    """Random boolean mask, the same on every backend for the same seed.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of the mask.
+    rate : float or array
+        Probability of True (``exact=False``) or fraction of True per slice
+        (``exact=True``), in ``[0, 1]``. An array broadcasts against ``shape``
+        with ``axis`` removed: one rate per slice.
+    seed : int, optional
+        In ``[0, 2**64)``; ``None`` draws 64 bits of fresh entropy.
+    exact : bool
+        ``False``: element ``i`` is True iff its stream word (see :func:`bits`)
+        is below ``floor(rate * 2**32)`` (``rate == 1``: always). ``True``:
+        exactly ``round(rate * n)`` True per slice of ``n`` elements along
+        ``axis``, at the smallest stream words (ties: lower index), i.e. a
+        uniform choice without replacement.
+    axis : int or None
+        The slice axis; ``None``: all elements form one slice.
+    xp, device : optional
+        Namespace and device of the result (NumPy on the CPU by default; an
+        array ``rate`` gives its own).
+
+    Returns
+    -------
+    array of bool, shaped ``shape``
+
+    Examples
+    --------
+    >>> import arraymask as am
+    >>> am.random_mask((2, 5), 0.5, seed=3)
+    array([[False,  True, False,  True, False],
+           [False,  True, False, False,  True]])
+    >>> am.random_mask((2, 5), 0.4, seed=3, exact=True).sum(axis=1)
+    array([2, 2])
+    """
+    dims = check_shape(shape)
+    n = _check_total(dims)
+    if not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be a bool, got {exact!r}")
+    # a 0-d mask has one slice of one element whatever the axis
+    ax = None if axis is None or not dims else normalize_axis(axis, len(dims))
+    value = _check_seed(seed)
+    if xp is None and is_array(rate):
+        ns = namespace(rate)
+        if device is None:
+            device = device_of(rate)
+    else:
+        ns = namespace(xp=xp)
+    _, route = _resolve(ns, device)
+    rates = _rate_rows(rate, dims, ax)
+    if exact:
+        return _exact(dims, n, rates, value, ax, ns, route, device)
+    return _bernoulli(dims, rates, value, ax, ns, route, device)
+
+
+def _thresholds(rates: float | np.ndarray) -> int | np.ndarray:
+    """``floor(rate * 2**32)`` in [0, 2**32] (exact: a power-of-two scaling)."""
+    if isinstance(rates, float):
+        return math.floor(rates * _TWO32)
+    return np.floor(rates * float(_TWO32)).astype(np.uint64)
+
+
+def _bernoulli(
+    dims: tuple[int, ...], rates: float | np.ndarray, seed: int, ax: int | None,
+    ns: ModuleType, route: str, device: Any,
+) -> Array:
+    thr = _thresholds(rates)
+    scalar = isinstance(thr, int)
+    if route == "host":
+        like = _probe(ns, device)
+        if scalar:
+            return from_host(_host_bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
+        if ax == len(dims) - 1:
+            return from_host(_host_rows_bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
+        return from_host(_host_bits(dims, seed) < np.expand_dims(thr, ax), like)  # type: ignore[arg-type]
+    if route == "dask" and scalar:
+        return _dask_blocks(
+            dims, lambda c, o: _host_bernoulli(c, seed, thr, o, dims), np.bool_  # type: ignore[arg-type]
+        )
+    words = _words(dims, seed, ns, route, device)
+    if scalar:
+        if thr == 0:
+            return ns.zeros(dims, dtype=ns.bool, device=device)
+        if thr == _TWO32:
+            return ns.ones(dims, dtype=ns.bool, device=device)
+        return words < ns.asarray(thr, dtype=words.dtype)
+    full = np.expand_dims(thr, ax)  # type: ignore[arg-type]
+    if words.dtype == ns.uint32:
+        below = words < _on(ns, (full & 0xFFFFFFFF).astype(np.uint32), device)
+        if bool((full == _TWO32).any()):
+            below = below | _on(ns, full == _TWO32, device)
+        return below
+    return words < _on(ns, full.astype(np.int64), device)
+
+
+def _on(ns: ModuleType, host: np.ndarray, device: Any) -> Array:
+    """A small host array moved into ``ns`` on ``device``."""
+    if capabilities(ns).lazy:
+        import dask.array as da
+
+        return da.from_array(host)
+    dtype = getattr(ns, str(host.dtype)) if host.dtype != np.bool_ else ns.bool
+    if device is None:
+        return ns.asarray(host, dtype=dtype)
+    return ns.asarray(host, dtype=dtype, device=device)
+
+
+def _exact(
+    dims: tuple[int, ...], n: int, rates: float | np.ndarray, seed: int, ax: int | None,
+    ns: ModuleType, route: str, device: Any,
+) -> Array:
+    length = n if ax is None else dims[ax]
+    k = np.asarray(np.round(np.asarray(rates, dtype=np.float64) * float(length)), dtype=np.int64)
+    if isinstance(rates, float):
+        k = np.asarray(round(rates * length), dtype=np.int64)
+    if route == "host":
+        return from_host(_host_exact(dims, seed, k, ax), _probe(ns, device))
+    if route == "dask":
+        if n == 0:
+            return ns.zeros(dims, dtype=ns.bool)
+        return _dask_exact(_dask_bits(dims, seed), k, ax)
+    keys = generic.bits_array(dims, seed, ns, device)
+    return _smallest_k(keys, k, ax, ns, device)
+
+
+def _smallest_k(keys: Array, k: np.ndarray, ax: int | None, ns: ModuleType, device: Any) -> Array:
+    """The array-API twin of the exact selection: ``k`` smallest keys per slice.
+
+    Ranks from two stable sorts (the first orders the keys, ties by index; the
+    second inverts that permutation): ``rank < k`` is the mask.
+    """
+    shape = tuple(keys.shape)
+    if math.prod(shape) == 0:
+        return ns.zeros(shape, dtype=ns.bool, device=device)
+    if ax is None:
+        flat = ns.reshape(keys, (-1,))
+        order = ns.argsort(flat, stable=True)
+        rank = ns.argsort(order, stable=True)
+        return ns.reshape(rank < int(k), shape)
+    order = ns.argsort(keys, axis=ax, stable=True)
+    rank = ns.argsort(order, axis=ax, stable=True)
+    k_full = np.expand_dims(np.broadcast_to(k, shape[:ax] + shape[ax + 1:]), ax)
+    return rank < _on(ns, np.ascontiguousarray(k_full).astype(_index_np(rank.dtype)), device)
+
+
+def _index_np(dtype: Any) -> Any:
+    return np.int32 if str(dtype).endswith("int32") else np.int64
