@@ -17,7 +17,7 @@ from typing import Any
 import array_api_compat as compat
 import numpy as np
 
-from .._backend import Array, as_array, capabilities, is_array, is_sequence, namespace
+from .._backend import Array, capabilities, is_array, is_sequence, namespace
 from .._validate import is_integer_dtype
 
 __all__ = [
@@ -88,7 +88,14 @@ def int_array(
         raise TypeError(f"{name} must hold integers, got {host.dtype} values {_show(host)}")
     if not capabilities(ns).int64 and host.dtype.itemsize > 4:
         host = _narrow_to_int32(host, name)
-    return as_array(host, ns, device=device), ns
+    return _new_array(host, ns, device), ns
+
+
+def _new_array(host: np.ndarray, xp: ModuleType, device: Any) -> Array:
+    # not as_array: that passes NumPy arrays through unchanged
+    if device is None:
+        return xp.asarray(host)
+    return xp.asarray(host, device=device)
 
 
 def _narrow_to_int32(host: np.ndarray, name: str) -> np.ndarray:
