@@ -184,3 +184,17 @@ def raises_and_leaves_input(
         fn()
     for b, a in zip(before, inputs, strict=True):
         assert_unchanged(b, a)
+
+
+def assert_same_coo(actual: Any, expected: Any) -> None:
+    """Two COO arrays hold the same coordinates, values (dtype included), shape and flag.
+
+    The arrays may live in different namespaces (compared on the host).
+    """
+    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
+    assert actual.is_canonical == expected.is_canonical, "is_canonical differs"
+    assert _dtype_name(actual.dtype) == _dtype_name(expected.dtype), (
+        f"dtype {actual.dtype} != {expected.dtype}"
+    )
+    np.testing.assert_array_equal(to_numpy(actual.coords), to_numpy(expected.coords), strict=True)
+    np.testing.assert_array_equal(to_numpy(actual.values), to_numpy(expected.values), strict=True)

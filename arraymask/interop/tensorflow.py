@@ -4,13 +4,16 @@ Memory: TensorFlow wraps foreign buffers through DLPack without a copy, so
 ``to_tensorflow`` shares the COO's values with the result and shares the
 indices when ``coo.indices`` (the ``(nnz, ndim)`` layout TensorFlow needs) is
 already C-contiguous; otherwise one transposing copy of the coordinates is
-made. Read-only NumPy buffers cannot be exported through DLPack by NumPy and
-are copied. ``from_tensorflow`` views the SparseTensor's CPU buffers from
+made. NumPy will not export its read-only arrays (the COO's arrays are
+read-only views) through the unversioned DLPack that TensorFlow reads; since a
+TensorFlow tensor never writes to its buffer, such arrays are exported through
+a ctypes alias of the same memory that keeps the array alive (no copy). ``from_tensorflow`` views the SparseTensor's CPU buffers from
 NumPy (no copy); its coordinates are the transposed view ``indices.T``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import sys
 from typing import Any
 
@@ -29,20 +32,22 @@ def _is_gpu(tensor: Any) -> bool:
 def tensor_from_array(x: Any) -> Any:
     """A TensorFlow tensor holding array ``x`` (DLPack, zero-copy where possible).
 
-    NumPy, torch (CPU/CUDA), CuPy and JAX arrays travel through DLPack; a
-    buffer DLPack cannot carry (read-only NumPy, non-contiguous strides, a
-    GPU buffer on a CPU-only TensorFlow) is copied instead.
+    NumPy, torch (CPU/CUDA), CuPy and JAX arrays travel through DLPack (a
+    read-only NumPy array through an alias, see ``_immutable_alias``); a
+    non-contiguous array, or a GPU buffer on a CPU-only TensorFlow, is
+    copied instead.
     """
     import tensorflow as tf
 
     if isinstance(x, np.ndarray):
-        x = native(x)
-        if x.flags.writeable and x.flags.c_contiguous:
+        x = np.ascontiguousarray(native(x))
+        if x.size:
             try:
-                return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
+                exported = x if x.flags.writeable else _immutable_alias(x)
+                return tf.experimental.dlpack.from_dlpack(exported.__dlpack__())
             except Exception:
                 pass
-        return tf.convert_to_tensor(np.ascontiguousarray(x))
+        return tf.convert_to_tensor(x)
     if compat.is_torch_array(x):
         x = x.detach().resolve_conj().resolve_neg().contiguous()
     elif compat.is_cupy_array(x):
@@ -53,6 +58,19 @@ def tensor_from_array(x: Any) -> Any:
         except Exception:
             pass
     return tensor_from_array(host_array(x))
+
+
+def _immutable_alias(x: np.ndarray) -> np.ndarray:
+    """A writable-flagged alias of read-only ``x``, for export to immutable TF tensors.
+
+    NumPy refuses to export a read-only array through (unversioned) DLPack,
+    the only kind TensorFlow reads, although a TensorFlow tensor never writes
+    to its buffer. The alias is built over the same memory with ctypes and
+    keeps ``x`` alive; it is handed to TensorFlow only, never to the user.
+    """
+    buffer = (ctypes.c_char * x.nbytes).from_address(x.ctypes.data)
+    buffer._owner = x  # type: ignore[attr-defined]  # keeps x's memory alive
+    return np.frombuffer(buffer, dtype=x.dtype).reshape(x.shape)
 
 
 def tensor_to_array(tensor: Any, *, name: str = "tensor") -> Any:
