@@ -1,5 +1,3 @@
-from typing import Any
-
 import numpy as np
 
 def scan(coords: np.ndarray, shape: np.ndarray) -> tuple[int, int, int]: ...
@@ -13,18 +11,15 @@ def dense_fill(
     values: np.ndarray,
 ) -> None: ...
 def digit_plan(nbits: int) -> tuple[int, int]: ...
-def pack_keys(
+def linear_keys(
     coords: np.ndarray,
     shape: np.ndarray,
-    shift: int,
     passes: int,
     width: int,
     out: np.ndarray,
     hist: np.ndarray,
+    threads: int = 1,
 ) -> tuple[int, int, int]: ...
-def radix_sort_u64(
-    a: np.ndarray, scratch: np.ndarray, lo: int, passes: int, width: int, hist: np.ndarray
-) -> int: ...
 def group_keys(
     coords: np.ndarray,
     shape: np.ndarray,
@@ -46,10 +41,20 @@ def radix_sort_pairs(
     width: int,
     hist: np.ndarray,
 ) -> int: ...
-def count_runs_packed(w: np.ndarray, shift: int) -> tuple[int, int]: ...
-def reduce_packed(
-    w: np.ndarray,
-    shift: int,
+def count_runs_keys(keys: np.ndarray) -> tuple[int, int]: ...
+def radix_sort_kv(
+    keys: np.ndarray,
+    keys2: np.ndarray,
+    values: np.ndarray,
+    va: np.ndarray,
+    vb: np.ndarray,
+    passes: int,
+    width: int,
+    hist: np.ndarray,
+    threads: int = 1,
+) -> int: ...
+def reduce_keys(
+    keys: np.ndarray,
     shape: np.ndarray,
     values: np.ndarray,
     policy: int,
@@ -68,5 +73,3 @@ def reduce_perm(
     out_values: np.ndarray,
 ) -> None: ...
 def scatter(coords: np.ndarray, shape: np.ndarray, values: np.ndarray, out: np.ndarray) -> None: ...
-
-_ = Any

@@ -7,14 +7,14 @@ for inputs, so read-only arrays work) and loop without the GIL.
 * :func:`scan` -- bounds check and order status in one pass.
 * :func:`dense_count` / :func:`dense_fill` -- dense -> COO in row blocks
   (count, prefix sum, fill; both passes over the blocks in parallel).
-* :func:`pack_keys` + :func:`radix_sort_u64` -- linearized keys packed with
-  the original position into one uint64 word (when both fit), validated and
-  histogrammed in the same pass, then a stable LSD radix sort over the key
-  digits only, skipping constant digits.
+* :func:`linear_keys` + :func:`radix_sort_kv` -- row-major linear keys,
+  validated and histogrammed in the same pass, then a stable LSD radix sort
+  (digits of at most 11 bits, constant digits skipped) that carries the
+  values along, so nothing is gathered at random afterwards.
 * :func:`group_keys` + :func:`radix_sort_pairs` -- the general path: keys and
   a permutation sorted as pairs, axis group by axis group (least significant
   first) when ``prod(shape)`` does not fit 63 bits.
-* :func:`count_runs_packed` / :func:`reduce_packed`,
+* :func:`count_runs_keys` / :func:`reduce_keys`,
   :func:`count_runs_perm` / :func:`reduce_perm` -- one pass applying a
   duplicate policy to the runs of equal coordinates.
 * :func:`scatter` -- COO -> dense.
@@ -232,92 +232,91 @@ def digit_plan(int nbits):
     return passes, width
 
 
-def pack_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int shift,
-              int passes, int width, uint64_t[::1] out, int64_t[:, ::1] hist):
-    """``out[i] = linear_key(coords[:, i]) << shift | i``, validated, histogrammed.
-
-    ``hist`` ``(passes, 2**width)`` receives the digit counts of every pass.
-    Returns ``(bad_axis, bad_col, status)`` like :func:`scan`; on a bad
-    coordinate the pass stops there.
-    """
-    cdef Py_ssize_t nd = coords.shape[0], n = coords.shape[1], i, a
+cdef void _keys_chunk(const int64_t[:, :] coords, const int64_t[::1] shape, Py_ssize_t lo,
+                      Py_ssize_t hi, int passes, int width, uint64_t* out, int64_t* hist,
+                      Py_ssize_t nbuck, int64_t* result) noexcept nogil:
+    """Keys of columns ``[lo, hi)``; ``result`` = (bad_col or -1, bad_axis, status)."""
+    cdef Py_ssize_t nd = coords.shape[0], i, a
     cdef int p
     cdef uint64_t key, prev = 0, mask = (<uint64_t>1 << width) - 1
     cdef int64_t c
     cdef int status = 0
-    cdef Py_ssize_t bad_axis = -1, bad_col = -1
-    with nogil:
-        for i in range(n):
-            key = 0
-            for a in range(nd):
-                c = coords[a, i]
-                if <uint64_t>c >= <uint64_t>shape[a]:
-                    bad_axis = a
-                    bad_col = i
-                    break
-                key = key * <uint64_t>shape[a] + <uint64_t>c
-            if bad_axis >= 0:
+    memset(hist, 0, passes * nbuck * sizeof(int64_t))
+    result[0] = -1
+    result[1] = -1
+    for i in range(lo, hi):
+        key = 0
+        for a in range(nd):
+            c = coords[a, i]
+            if <uint64_t>c >= <uint64_t>shape[a]:
+                result[0] = i
+                result[1] = a
                 break
-            if i > 0:
-                if key < prev:
-                    status = 2
-                elif key == prev and status == 0:
-                    status = 1
-            prev = key
-            out[i] = (key << shift) | <uint64_t>i
-            for p in range(passes):
-                hist[p, (key >> (p * width)) & mask] += 1
-    return bad_axis, bad_col, status
+            key = key * <uint64_t>shape[a] + <uint64_t>c
+        if result[0] >= 0:
+            break
+        if i > lo:
+            if key < prev:
+                status = 2
+            elif key == prev and status == 0:
+                status = 1
+        prev = key
+        out[i] = key
+        for p in range(passes):
+            hist[p * nbuck + ((key >> (p * width)) & mask)] += 1
+    result[2] = status
 
 
-cdef int _radix_u64(uint64_t* a, uint64_t* b, Py_ssize_t n, int lo, int passes, int width,
-                    int64_t* hist) noexcept nogil:
-    """Stable LSD sort of ``a`` by bits ``[lo, lo + passes * width)``; ``b`` is scratch.
+def linear_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int passes, int width,
+                uint64_t[::1] out, int64_t[:, ::1] hist, int threads=1):
+    """``out[i]`` = row-major linear key of ``coords[:, i]``, validated and histogrammed.
 
-    Returns 0 when the result is in ``a``, 1 when it is in ``b``.
+    ``prod(shape)`` must fit 63 bits. ``hist`` ``(passes, 2**width)``
+    receives the digit counts of every radix pass. The columns are split in
+    ``threads`` chunks computed in parallel. Returns ``(bad_axis, bad_col,
+    status)`` like :func:`scan` (the first bad column).
     """
-    cdef Py_ssize_t i, nbuck = <Py_ssize_t>1 << width
-    cdef int p, sh, where = 0
-    cdef uint64_t mask = (<uint64_t>1 << width) - 1, d, w
-    cdef int64_t* h
-    cdef int64_t s, c
-    cdef uint64_t* src = a
-    cdef uint64_t* dst = b
-    cdef uint64_t* t
-    for p in range(passes):
-        sh = lo + p * width
-        h = hist + p * nbuck
-        if h[(src[0] >> sh) & mask] == n:
-            continue  # constant digit
-        s = 0
-        for i in range(nbuck):
-            c = h[i]
-            h[i] = s
-            s += c
-        for i in range(n):
-            w = src[i]
-            d = (w >> sh) & mask
-            dst[h[d]] = w
-            h[d] += 1
-        t = src
-        src = dst
-        dst = t
-        where = 1 - where
-    return where
-
-
-def radix_sort_u64(uint64_t[::1] a, uint64_t[::1] scratch, int lo, int passes, int width,
-                   int64_t[:, ::1] hist):
-    """Sort ``a`` stably by its digits above bit ``lo`` (histograms from :func:`pack_keys`).
-
-    Returns 0 if the sorted words are in ``a``, 1 if in ``scratch``.
-    """
-    cdef Py_ssize_t n = a.shape[0]
-    cdef int where = 0
-    if n > 1 and passes > 0:
+    cdef Py_ssize_t n = coords.shape[1], i, t, nbuck = <Py_ssize_t>1 << width
+    cdef int T = max(1, threads), status = 0, p
+    cdef int64_t* local
+    cdef int64_t* res
+    cdef Py_ssize_t bad_axis = -1, bad_col = -1
+    if n < T * 65536:
+        T = 1
+    if n == 0:
+        return -1, -1, 0
+    local = <int64_t*>malloc(T * (passes * nbuck + 3) * sizeof(int64_t))
+    if local == NULL:
+        raise MemoryError()
+    res = local + T * passes * nbuck
+    try:
         with nogil:
-            where = _radix_u64(&a[0], &scratch[0], n, lo, passes, width, &hist[0, 0])
-    return where
+            if T == 1:
+                _keys_chunk(coords, shape, 0, n, passes, width, &out[0], local, nbuck, res)
+            else:
+                for t in prange(T, num_threads=T, schedule="static"):
+                    _keys_chunk(coords, shape, n * t // T, n * (t + 1) // T, passes, width,
+                                &out[0], local + t * passes * nbuck, nbuck, res + 3 * t)
+            for t in range(T):
+                if res[3 * t] >= 0:
+                    bad_col = res[3 * t]
+                    bad_axis = res[3 * t + 1]
+                    break
+                status = max(status, <int>res[3 * t + 2])
+                if t > 0 and n * t // T > 0:
+                    i = n * t // T
+                    if out[i] < out[i - 1]:
+                        status = 2
+                    elif out[i] == out[i - 1] and status == 0:
+                        status = 1
+            if bad_axis < 0:
+                for t in range(T):
+                    for p in range(passes):
+                        for i in range(nbuck):
+                            hist[p, i] += local[t * passes * nbuck + p * nbuck + i]
+    finally:
+        free(local)
+    return bad_axis, bad_col, status
 
 
 def group_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int first, int stop,
@@ -343,7 +342,7 @@ def group_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int first, 
 
 def radix_sort_pairs(uint64_t[::1] keys, int64_t[::1] perm, uint64_t[::1] keys2,
                      int64_t[::1] perm2, int passes, int width, int64_t[:, ::1] hist):
-    """Stable LSD sort of ``(keys, perm)`` pairs by key; returns 0 or 1 like :func:`radix_sort_u64`."""
+    """Stable LSD sort of ``(keys, perm)`` pairs by key; returns 0 or 1 (0: in ``keys``/``perm``, 1: in ``keys2``/``perm2``)."""
     cdef Py_ssize_t n = keys.shape[0], i, nbuck = <Py_ssize_t>1 << width
     cdef int p, sh, where = 0
     cdef uint64_t mask = (<uint64_t>1 << width) - 1, d
@@ -441,14 +440,14 @@ cdef inline void _unlinear(uint64_t key, const Divisor* dv, Py_ssize_t nd,
         coords[o] = <int64_t>key
 
 
-def count_runs_packed(const uint64_t[::1] w, int shift):
-    """``(runs, first_duplicate_position)`` of sorted packed words (-1: no duplicate)."""
-    cdef Py_ssize_t n = w.shape[0], i, runs = 0, first = -1
+def count_runs_keys(const uint64_t[::1] keys):
+    """``(runs, first_duplicate_position)`` of sorted keys (-1: no duplicate)."""
+    cdef Py_ssize_t n = keys.shape[0], i, runs = 0, first = -1
     with nogil:
         if n > 0:
             runs = 1
         for i in range(1, n):
-            if (w[i] >> shift) != (w[i - 1] >> shift):
+            if keys[i] != keys[i - 1]:
                 runs += 1
             elif first < 0:
                 first = i
@@ -483,17 +482,119 @@ cdef inline void _combine(dense_t* acc, dense_t v, int policy, bint logical) noe
                 acc[0] = v
 
 
-def reduce_packed(const uint64_t[::1] w, int shift, const int64_t[::1] shape,
-                  const dense_t[:] values, int policy, bint logical,
-                  int64_t[:, ::1] out_coords, dense_t[::1] out_values):
-    """Apply ``policy`` to runs of equal keys of sorted packed words ``w``.
+cdef void _hist_chunk(const uint64_t* ks, Py_ssize_t lo, Py_ssize_t hi, int sh, uint64_t mask,
+                      int64_t* h, Py_ssize_t nbuck) noexcept nogil:
+    cdef Py_ssize_t i
+    memset(h, 0, nbuck * sizeof(int64_t))
+    for i in range(lo, hi):
+        h[(ks[i] >> sh) & mask] += 1
+
+
+cdef void _scatter_chunk(const uint64_t* ks, const char* vs, Py_ssize_t vstride,
+                         Py_ssize_t lo, Py_ssize_t hi, int sh, uint64_t mask, int64_t* off,
+                         uint64_t* kd, dense_t* vd) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int64_t o
+    cdef uint64_t k, d
+    for i in range(lo, hi):
+        k = ks[i]
+        d = (k >> sh) & mask
+        o = off[d]
+        off[d] = o + 1
+        kd[o] = k
+        vd[o] = (<const dense_t*>(vs + i * vstride))[0]
+
+
+def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] values,
+                  dense_t[::1] va, dense_t[::1] vb, int passes, int width,
+                  int64_t[:, ::1] hist, int threads=1):
+    """Stable LSD sort of keys, carrying ``values`` along.
+
+    ``hist`` holds the global digit counts of every pass (from
+    :func:`linear_keys`); a digit that is constant is skipped. With
+    ``threads > 1`` each pass is split into contiguous chunks, one per thread:
+    a per-chunk histogram, then offsets that keep the chunks in order (so the
+    sort stays stable), then a parallel scatter.
+
+    The first executed pass reads ``keys`` and ``values`` and writes ``keys2``
+    and ``va``; later passes alternate between ``(keys, vb)`` and
+    ``(keys2, va)``. Returns the number of executed passes: odd -> result in
+    ``(keys2, va)``, even and > 0 -> in ``(keys, vb)``.
+    """
+    cdef Py_ssize_t n = keys.shape[0], i, t, nbuck = <Py_ssize_t>1 << width
+    cdef int p, sh, done = 0, T = max(1, threads)
+    cdef uint64_t mask = (<uint64_t>1 << width) - 1
+    cdef int64_t s, c
+    cdef uint64_t* ks
+    cdef uint64_t* kd
+    cdef uint64_t* kt
+    cdef const char* vs
+    cdef Py_ssize_t vstride
+    cdef dense_t* vd
+    cdef dense_t* vspare
+    cdef dense_t* vcur
+    cdef int64_t* local
+    if n <= 1 or passes == 0:
+        return 0
+    if n < T * 65536:
+        T = 1
+    local = <int64_t*>malloc(T * nbuck * sizeof(int64_t))
+    if local == NULL:
+        raise MemoryError()
+    ks = &keys[0]
+    kd = &keys2[0]
+    vs = <const char*>&values[0]
+    vstride = values.strides[0]
+    vd = &va[0]
+    vspare = &vb[0]
+    try:
+        with nogil:
+            for p in range(passes):
+                sh = p * width
+                if hist[p, (ks[0] >> sh) & mask] == n:
+                    continue  # constant digit
+                if T == 1:
+                    s = 0
+                    for i in range(nbuck):
+                        local[i] = s
+                        s += hist[p, i]
+                    _scatter_chunk(ks, vs, vstride, 0, n, sh, mask, local, kd, vd)
+                else:
+                    for t in prange(T, num_threads=T, schedule="static"):
+                        _hist_chunk(ks, n * t // T, n * (t + 1) // T, sh, mask,
+                                    local + t * nbuck, nbuck)
+                    s = 0
+                    for i in range(nbuck):
+                        for t in range(T):
+                            c = local[t * nbuck + i]
+                            local[t * nbuck + i] = s
+                            s += c
+                    for t in prange(T, num_threads=T, schedule="static"):
+                        _scatter_chunk(ks, vs, vstride, n * t // T, n * (t + 1) // T, sh, mask,
+                                       local + t * nbuck, kd, vd)
+                kt = ks
+                ks = kd
+                kd = kt
+                vcur = vd
+                vd = vspare if done == 0 else <dense_t*>vs
+                vspare = NULL
+                vs = <const char*>vcur
+                vstride = sizeof(dense_t)
+                done += 1
+    finally:
+        free(local)
+    return done
+
+
+def reduce_keys(const uint64_t[::1] keys, const int64_t[::1] shape, const dense_t[:] values,
+                int policy, bint logical, int64_t[:, ::1] out_coords, dense_t[::1] out_values):
+    """Apply ``policy`` to runs of equal sorted ``keys`` (``values`` in the same order).
 
     Output columns are the unlinearized keys; ``out_*`` are sized by
-    :func:`count_runs_packed` (``nnz`` for the ``keep`` policy).
+    :func:`count_runs_keys` (``nnz`` for the ``keep`` policy).
     """
-    cdef Py_ssize_t n = w.shape[0], nd = shape.shape[0], i, j, o = 0
+    cdef Py_ssize_t n = keys.shape[0], nd = shape.shape[0], i, j, o = 0
     cdef Py_ssize_t stride = out_coords.shape[1]
-    cdef uint64_t mask = ((<uint64_t>1) << shift) - 1 if shift < 64 else ~(<uint64_t>0)
     cdef uint64_t key
     cdef dense_t acc
     cdef Divisor dv[64]
@@ -504,12 +605,12 @@ def reduce_packed(const uint64_t[::1] w, int shift, const int64_t[::1] shape,
     with nogil:
         i = 0
         while i < n:
-            key = w[i] >> shift
-            acc = values[w[i] & mask]
+            key = keys[i]
+            acc = values[i]
             j = i + 1
             if policy != P_KEEP:
-                while j < n and (w[j] >> shift) == key:
-                    _combine(&acc, values[w[j] & mask], policy, logical)
+                while j < n and keys[j] == key:
+                    _combine(&acc, values[j], policy, logical)
                     j += 1
             out_values[o] = acc
             if oc != NULL:
@@ -543,7 +644,7 @@ def count_runs_perm(const int64_t[:, :] coords, const int64_t[::1] perm):
 def reduce_perm(const int64_t[:, :] coords, const int64_t[::1] perm,
                 const dense_t[:] values, int policy, bint logical,
                 int64_t[:, ::1] out_coords, dense_t[::1] out_values):
-    """Like :func:`reduce_packed` for columns taken in ``perm`` order (general path)."""
+    """Like :func:`reduce_keys` for columns taken in ``perm`` order (general path)."""
     cdef Py_ssize_t n = perm.shape[0], nd = coords.shape[0], i, j, a, o = 0
     cdef dense_t acc
     with nogil:

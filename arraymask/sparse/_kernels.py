@@ -34,8 +34,9 @@ _KERNEL_DTYPES = {
     )
 }
 
-#: Row blocks of the parallel dense -> COO passes (a few per core).
-_BLOCKS = max(1, 8 * (os.cpu_count() or 1))
+#: Threads of the parallel kernels (OpenMP); row blocks of dense -> COO.
+THREADS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+_BLOCKS = 8 * THREADS
 
 
 def _kernel_view(a: np.ndarray) -> tuple[np.ndarray, bool, bool]:
@@ -131,64 +132,54 @@ def canonicalize(
     for s in shape:
         total *= s
     key_bits = (total - 1).bit_length() if total > 0 else 0
-    idx_bits = (n - 1).bit_length()
-    if total <= 2**63 and key_bits + idx_bits <= 64:
-        return _canonical_packed(coords, values, shape, shp, key_bits, idx_bits, policy)
+    if total <= 2**63:
+        return _canonical_keys(coords, values, shape, shp, key_bits, policy)
     return _canonical_general(coords, values, shape, shp, policy)
 
 
-def _finish(
-    runs: int,
-    n: int,
-    policy: str,
-    values: np.ndarray,
-    reduce: Any,
-    nd: int,
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    n_out = n if policy == "keep" else runs
-    kv, back = _reduce_dtype(values, policy)
-    kview, logical, _ = _kernel_view(kv)
-    out_coords = np.empty((nd, n_out), dtype=np.int64)
-    out_values = np.empty(n_out, dtype=kv.dtype)
-    reduce(kview, POLICY_CODES[policy], logical, out_coords, _kernel_view(out_values)[0])
-    if back is not None:
-        out_values = out_values.astype(back)
-    return out_coords, out_values, runs == n
-
-
-def _canonical_packed(
+def _canonical_keys(
     coords: np.ndarray,
     values: np.ndarray,
     shape: tuple[int, ...],
     shp: np.ndarray,
     key_bits: int,
-    idx_bits: int,
     policy: str,
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
+    """Linear keys (validated, histogrammed), radix sort carrying values, reduce."""
     nd, n = coords.shape
     passes, width = _k.digit_plan(key_bits)
-    words = np.empty(n, dtype=np.uint64)
+    keys = np.empty(n, dtype=np.uint64)
     hist = np.zeros((passes, 1 << width), dtype=np.int64)
-    bad_axis, bad_col, status = _k.pack_keys(coords, shp, idx_bits, passes, width, words, hist)
+    bad_axis, bad_col, status = _k.linear_keys(
+        coords, shp, passes, width, keys, hist, THREADS
+    )
     if bad_axis >= 0:
         raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
     if status == _generic.ORDER_STRICT:
         return coords, values, None, True
+    kv, back = _reduce_dtype(values, policy)
+    kview, logical, _ = _kernel_view(kv)
     if status == _generic.ORDER_UNSORTED:
-        scratch = np.empty(n, dtype=np.uint64)
-        if _k.radix_sort_u64(words, scratch, idx_bits, passes, width, hist):
-            words = scratch
-        del scratch
-    runs, first = _k.count_runs_packed(words, idx_bits)
+        keys2 = np.empty(n, dtype=np.uint64)
+        va = np.empty(n, dtype=kview.dtype)
+        vb = np.empty(n, dtype=kview.dtype)
+        done = _k.radix_sort_kv(keys, keys2, kview, va, vb, passes, width, hist, THREADS)
+        if done % 2:
+            keys, kview = keys2, va
+        else:
+            kview = vb
+        del keys2, va, vb
+    runs, first = _k.count_runs_keys(keys)
     if policy == "error" and first >= 0:
-        key = int(words[first]) >> idx_bits
-        return coords, values, _unravel(key, shape), False
-
-    def reduce(kv: Any, code: int, logical: bool, oc: Any, ov: Any) -> None:
-        _k.reduce_packed(words, idx_bits, shp, kv, code, logical, oc, ov)
-
-    oc, ov, canonical = _finish(runs, n, policy, values, reduce, nd)
-    return oc, ov, None, canonical or policy != "keep"
+        return coords, values, _unravel(int(keys[first]), shape), False
+    n_out = n if policy == "keep" else runs
+    out_coords = np.empty((nd, n_out), dtype=np.int64)
+    out_values = np.empty(n_out, dtype=kview.dtype)
+    _k.reduce_keys(keys, shp, kview, POLICY_CODES[policy], logical, out_coords, out_values)
+    out_values = out_values.view(kv.dtype)
+    if back is not None:
+        out_values = out_values.astype(back)
+    return out_coords, out_values, None, policy != "keep" or runs == n
 
 
 def _unravel(key: int, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -249,11 +240,16 @@ def _canonical_general(
         col = int(perm[first_dup])
         return coords, values, tuple(int(c) for c in coords[:, col]), False
 
-    def reduce(kv: Any, code: int, logical: bool, oc: Any, ov: Any) -> None:
-        _k.reduce_perm(coords, perm, kv, code, logical, oc, ov)
-
-    oc, ov, canonical = _finish(runs, n, policy, values, reduce, nd)
-    return oc, ov, None, canonical or policy != "keep"
+    kv, back = _reduce_dtype(values, policy)
+    kview, logical, _ = _kernel_view(kv)
+    n_out = n if policy == "keep" else runs
+    out_coords = np.empty((nd, n_out), dtype=np.int64)
+    out_values = np.empty(n_out, dtype=kview.dtype)
+    _k.reduce_perm(coords, perm, kview, POLICY_CODES[policy], logical, out_coords, out_values)
+    out_values = out_values.view(kv.dtype)
+    if back is not None:
+        out_values = out_values.astype(back)
+    return out_coords, out_values, None, policy != "keep" or runs == n
 
 
 # ------------------------------------------------------------ COO -> dense
