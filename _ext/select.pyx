@@ -1,1 +1,424 @@
-"""Compiled selection kernels (top-k per slice, lookup-table isin)."""
+"""Compiled top-k selection per slice (CPU).
+
+Every slice of ``x`` (viewed as ``(pre, n, post)``; the slice runs along the
+middle axis) is ranked by an order-preserving unsigned *key* computed from the
+element's bits, and the ``k`` largest keys are marked in ``out``:
+
+* unsigned integers and bool (``kind=0``): the bits themselves;
+* signed integers (``kind=1``): the bits with the sign bit flipped;
+* IEEE floats, float16 included (``kind=2``): negative values have every bit
+  flipped, the others only the sign bit, so that the key order is the value
+  order; ``-0.0`` is first turned into ``+0.0`` (they tie) and every NaN into
+  the all-ones key, which ranks above ``+inf`` (all NaNs tie);
+* ``largest=False`` complements the key, so the same code takes the smallest
+  values and NaNs come last.
+
+Selection is a most-significant-digit radix select, O(n) per slice: one pass
+histograms the top digit of the keys and finds the bucket that holds the k-th
+largest key, a second pass copies that bucket's keys with their positions (in
+index order) into scratch space, and further 8-bit digits refine the scratch
+list in place until either every remaining candidate is taken or all hold the
+same key. A final pass marks every key above the bucket; the first ``need``
+candidates (the lowest positions, since the scratch list keeps index order)
+fill the remaining slots, so ties go to the lower index and exactly ``k``
+entries are set (``ties_all``: every candidate, i.e. every element equal to
+the k-th selected key). Slices run in parallel (OpenMP ``prange``); a single
+long slice splits its passes over the threads instead.
+"""
+from cython.parallel cimport parallel, prange
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+cimport openmp
+
+ctypedef fused ukey_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+cdef enum:
+    # Buckets of the first digit: 8 bits for short slices, 11 for long ones.
+    MAX_BUCKETS = 2048
+    LONG_SLICE = 65536
+    # A slice at least LONG_SLICE long computes its keys this many at a time
+    # into a small buffer (in each pass) instead of holding all of them; when
+    # there are fewer such slices than threads, each one splits its passes
+    # over the threads.
+    BLOCK = 8192
+
+
+cdef struct Scratch:
+    void* keys        # the keys of one slice (short slices) or one block
+    void* cand_k      # candidate keys
+    int64_t* cand_i   # candidate positions
+    Py_ssize_t cap    # capacity of cand_k / cand_i (elements)
+    Py_ssize_t* hist  # 4 interleaved histograms of MAX_BUCKETS counts
+
+
+cdef void _to_keys(const char* src, Py_ssize_t xs, Py_ssize_t n, int kind, bint largest,
+                   ukey_t sign, ukey_t inf_bits, ukey_t* dst) noexcept nogil:
+    """Keys of ``n`` elements at ``src`` (byte stride ``xs``) into ``dst``.
+
+    Branch-free per element, with the kind and the stride tested once, so that
+    the compiler vectorises the contiguous loops.
+    """
+    cdef Py_ssize_t t
+    cdef ukey_t v, key, ones = <ukey_t>~(<ukey_t>0)
+    cdef ukey_t flip = 0 if largest else ones
+    cdef ukey_t notsign = <ukey_t>~sign
+    cdef int top = <int>(sizeof(ukey_t) * 8 - 1)
+    cdef const ukey_t* s = <const ukey_t*>src
+    if kind == 1:
+        flip = flip ^ sign
+    if kind != 2:
+        if xs == <Py_ssize_t>sizeof(ukey_t):
+            for t in range(n):
+                dst[t] = s[t] ^ flip
+        else:
+            for t in range(n):
+                dst[t] = (<const ukey_t*>(src + t * xs))[0] ^ flip
+        return
+    if xs == <Py_ssize_t>sizeof(ukey_t):
+        for t in range(n):
+            v = s[t]
+            key = v ^ (<ukey_t>(<ukey_t>0 - (v >> top)) | sign)
+            key = sign if v == sign else key
+            key = ones if (v & notsign) > inf_bits else key
+            dst[t] = key ^ flip
+    else:
+        for t in range(n):
+            v = (<const ukey_t*>(src + t * xs))[0]
+            key = v ^ (<ukey_t>(<ukey_t>0 - (v >> top)) | sign)
+            key = sign if v == sign else key
+            key = ones if (v & notsign) > inf_bits else key
+            dst[t] = key ^ flip
+
+
+cdef inline void _histogram(const ukey_t* keys, Py_ssize_t n, int shift,
+                            Py_ssize_t nbuckets, Py_ssize_t* hist, int copies) noexcept nogil:
+    """Add the top digits of ``keys`` to ``hist``.
+
+    ``copies=4`` counts into 4 interleaved histograms (``hist`` holds
+    ``4 * nbuckets`` counts) and sums them, which avoids stalls when
+    consecutive keys fall into the same bucket.
+    """
+    cdef Py_ssize_t t, b
+    cdef Py_ssize_t* h1 = hist + nbuckets
+    cdef Py_ssize_t* h2 = hist + 2 * nbuckets
+    cdef Py_ssize_t* h3 = hist + 3 * nbuckets
+    if copies == 1:
+        for t in range(n):
+            hist[keys[t] >> shift] += 1
+        return
+    memset(h1, 0, 3 * nbuckets * sizeof(Py_ssize_t))
+    t = 0
+    while t + 4 <= n:
+        hist[keys[t] >> shift] += 1
+        h1[keys[t + 1] >> shift] += 1
+        h2[keys[t + 2] >> shift] += 1
+        h3[keys[t + 3] >> shift] += 1
+        t += 4
+    while t < n:
+        hist[keys[t] >> shift] += 1
+        t += 1
+    for b in range(nbuckets):
+        hist[b] += h1[b] + h2[b] + h3[b]
+
+
+cdef inline Py_ssize_t _find_bucket(const Py_ssize_t* hist, Py_ssize_t nbuckets,
+                                    Py_ssize_t k, Py_ssize_t* above) noexcept nogil:
+    """Bucket holding the k-th largest key; ``above`` gets the count above it."""
+    cdef Py_ssize_t b = nbuckets - 1, cum = 0
+    while b > 0 and cum + hist[b] < k:
+        cum += hist[b]
+        b -= 1
+    above[0] = cum
+    return b
+
+
+cdef Py_ssize_t _gather(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset, int shift,
+                        Py_ssize_t b, ukey_t* cand_k, int64_t* cand_i) noexcept nogil:
+    """Append the keys whose top digit is ``b`` (and their positions); returns the count."""
+    cdef Py_ssize_t t, c = 0
+    for t in range(n):
+        if <Py_ssize_t>(keys[t] >> shift) == b:
+            cand_k[c] = keys[t]
+            cand_i[c] = offset + t
+            c += 1
+    return c
+
+
+cdef Py_ssize_t _refine(ukey_t* cand_k, int64_t* cand_i, Py_ssize_t count,
+                        Py_ssize_t* need, int* shift, Py_ssize_t* hist,
+                        char* op, Py_ssize_t os) noexcept nogil:
+    """Narrow the candidate list digit by digit; returns the final count.
+
+    Candidates whose digit is above the chosen bucket are taken: they are
+    marked in ``op`` as they leave the list.
+    """
+    cdef Py_ssize_t c, m, above, b, d
+    cdef int digit
+    cdef ukey_t mask
+    while need[0] < count and shift[0] > 0:
+        digit = 8 if shift[0] >= 8 else shift[0]
+        shift[0] -= digit
+        mask = <ukey_t>((1 << digit) - 1)
+        memset(hist, 0, (1 << digit) * sizeof(Py_ssize_t))
+        for c in range(count):
+            hist[(cand_k[c] >> shift[0]) & mask] += 1
+        b = _find_bucket(hist, 1 << digit, need[0], &above)
+        need[0] -= above
+        m = 0
+        for c in range(count):
+            d = <Py_ssize_t>((cand_k[c] >> shift[0]) & mask)
+            if d == b:
+                cand_k[m] = cand_k[c]
+                cand_i[m] = cand_i[c]
+                m += 1
+            elif d > b:
+                op[cand_i[c] * os] = 1
+        count = m
+    return count
+
+
+cdef inline ukey_t _threshold(Py_ssize_t bucket, int shift, ukey_t dummy) noexcept nogil:
+    """Largest key whose top digit is ``bucket``: keys above it are taken."""
+    cdef ukey_t b = <ukey_t>bucket
+    if shift == 0:
+        return b
+    return <ukey_t>((b << shift) | ((<ukey_t>1 << shift) - 1))
+
+
+cdef void _mark(const ukey_t* keys, Py_ssize_t n, ukey_t thr, char* op,
+                Py_ssize_t os) noexcept nogil:
+    cdef Py_ssize_t t
+    if os == 1:
+        for t in range(n):
+            op[t] = keys[t] > thr
+    else:
+        for t in range(n):
+            op[t * os] = keys[t] > thr
+
+
+cdef bint _reserve(Scratch* s, Py_ssize_t count, ukey_t dummy) noexcept nogil:
+    """Grow the candidate buffers to hold ``count`` entries; False if out of memory."""
+    cdef void* ck
+    cdef void* ci
+    if count <= s.cap:
+        return True
+    ck = realloc(s.cand_k, count * sizeof(ukey_t))
+    if ck == NULL:
+        return False
+    s.cand_k = ck
+    ci = realloc(s.cand_i, count * sizeof(int64_t))
+    if ci == NULL:
+        return False
+    s.cand_i = <int64_t*>ci
+    s.cap = count
+    return True
+
+
+cdef int _select_slice(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
+                       Py_ssize_t n, Py_ssize_t k, int kind, bint largest,
+                       bint ties_all, ukey_t sign, ukey_t inf_bits,
+                       Scratch* s) noexcept nogil:
+    """Mark the top ``k`` of one slice (``xp`` with byte stride ``xs``) in ``op``.
+
+    ``s.keys`` holds ``min(n, LONG_SLICE)`` keys; longer slices go to
+    :func:`_select_long` on this thread. Returns 1 when out of memory, else 0.
+    """
+    cdef Py_ssize_t t, count, above, need, b, nbuckets
+    cdef int nb = <int>(sizeof(ukey_t) * 8)
+    cdef int first, shift
+    cdef ukey_t* keys = <ukey_t*>s.keys
+    if k <= 0 or k >= n:
+        for t in range(n):
+            op[t * os] = 1 if k > 0 else 0
+        return 0
+    if n >= LONG_SLICE:
+        return _select_long(xp, xs, op, os, n, k, kind, largest, ties_all, sign, inf_bits, 1)
+    first = 8
+    shift = nb - first
+    nbuckets = 1 << first
+    _to_keys(xp, xs, n, kind, largest, sign, inf_bits, keys)
+    memset(s.hist, 0, nbuckets * sizeof(Py_ssize_t))
+    _histogram(keys, n, shift, nbuckets, s.hist, 4)
+    b = _find_bucket(s.hist, nbuckets, k, &above)
+    need = k - above
+    if not _reserve(s, s.hist[b], keys[0]):
+        return 1
+    _mark(keys, n, _threshold(b, shift, keys[0]), op, os)
+    count = _gather(keys, n, 0, shift, b, <ukey_t*>s.cand_k, s.cand_i)
+    count = _refine(<ukey_t*>s.cand_k, s.cand_i, count, &need, &shift, s.hist, op, os)
+    if ties_all:
+        need = count
+    for t in range(need):
+        op[s.cand_i[t] * os] = 1
+    return 0
+
+
+cdef void _float_bits(ukey_t* sign, ukey_t* inf_bits) noexcept nogil:
+    if sizeof(ukey_t) == 2:
+        sign[0] = <ukey_t>0x8000
+        inf_bits[0] = <ukey_t>0x7C00
+    elif sizeof(ukey_t) == 4:
+        sign[0] = <ukey_t>0x80000000U
+        inf_bits[0] = <ukey_t>0x7F800000U
+    elif sizeof(ukey_t) == 8:
+        sign[0] = <ukey_t>0x8000000000000000ULL
+        inf_bits[0] = <ukey_t>0x7FF0000000000000ULL
+    else:  # there is no 8-bit float: treat the bits as an unsigned integer
+        sign[0] = <ukey_t>0x80
+        inf_bits[0] = <ukey_t>0xFF
+
+
+def topk_slices(const ukey_t[:, :, :] x, const int64_t[:] k, uint8_t[:, :, :] out,
+                int kind, bint largest, bint ties_all):
+    """Mark the top ``k[r]`` entries of every slice ``x[i, :, j]`` in ``out``.
+
+    ``x`` holds the raw bits of the data, shape ``(pre, n, post)``, any
+    strides; slice ``r = i * post + j`` takes ``k[r]`` entries (``k`` may be
+    broadcast with stride 0). ``kind`` is 0 (unsigned or bool), 1 (signed
+    integer) or 2 (IEEE float of this width). ``out`` (bool as uint8, same
+    shape) is written completely. The caller checks ``0 <= k[r] <= n``.
+    """
+    cdef Py_ssize_t pre = x.shape[0], n = x.shape[1], post = x.shape[2]
+    cdef Py_ssize_t rows = pre * post, r, i, j
+    cdef Py_ssize_t xs = x.strides[1], os = out.strides[1]
+    cdef ukey_t sign = 0, inf_bits = 0
+    cdef Scratch* s
+    cdef int failed = 0
+    cdef int* failed_p = &failed
+    if rows == 0 or n == 0:
+        return
+    if kind == 2:
+        _float_bits(&sign, &inf_bits)
+    else:
+        sign = <ukey_t>(<ukey_t>1 << (sizeof(ukey_t) * 8 - 1))
+    if n >= LONG_SLICE and rows < openmp.omp_get_max_threads():
+        for r in range(rows):
+            i = r // post
+            j = r - i * post
+            with nogil:
+                failed = _select_long(<const char*>&x[i, 0, j], xs, <char*>&out[i, 0, j],
+                                      os, n, k[r], kind, largest, ties_all, sign, inf_bits,
+                                      openmp.omp_get_max_threads())
+            if failed:
+                raise MemoryError("topk_slices: out of memory for scratch space")
+        return
+    with nogil, parallel():
+        s = <Scratch*>malloc(sizeof(Scratch))
+        if s != NULL:
+            s.keys = malloc(min(n, <Py_ssize_t>LONG_SLICE) * sizeof(ukey_t))
+            s.hist = <Py_ssize_t*>malloc(4 * MAX_BUCKETS * sizeof(Py_ssize_t))
+            s.cand_k = NULL
+            s.cand_i = NULL
+            s.cap = 0
+        for r in prange(rows, schedule="guided"):
+            if s == NULL or s.keys == NULL or s.hist == NULL:
+                failed_p[0] = 1
+            else:
+                i = r // post
+                j = r - i * post
+                if _select_slice(<const char*>&x[i, 0, j], xs, <char*>&out[i, 0, j], os,
+                                 n, k[r], kind, largest, ties_all, sign, inf_bits, s):
+                    failed_p[0] = 1
+        if s != NULL:
+            free(s.keys)
+            free(s.hist)
+            free(s.cand_k)
+            free(s.cand_i)
+            free(s)
+    if failed:
+        raise MemoryError("topk_slices: out of memory for scratch space")
+
+
+cdef int _select_long(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
+                      Py_ssize_t n, Py_ssize_t k, int kind, bint largest,
+                      bint ties_all, ukey_t sign, ukey_t inf_bits,
+                      int nthreads) noexcept nogil:
+    """One long slice, its passes split over ``nthreads`` threads in contiguous parts.
+
+    Keys are recomputed block by block in each pass (no slice-sized buffer).
+    Per-part histograms are summed; per-part counts of the chosen bucket give
+    each part its offset in the shared candidate list, which therefore stays
+    in index order. Returns 1 when out of memory, else 0.
+    """
+    cdef int nb = <int>(sizeof(ukey_t) * 8)
+    cdef int first = 11 if nb >= 16 else 8
+    cdef int shift = nb - first, part
+    cdef Py_ssize_t nbuckets = 1 << first
+    cdef Py_ssize_t size = (n + nthreads - 1) // nthreads
+    cdef Py_ssize_t t, lo, hi, b, above, need, count, pos, c, m
+    cdef Py_ssize_t* hists = NULL
+    cdef Py_ssize_t* tot = NULL
+    cdef Py_ssize_t* offsets = NULL
+    cdef ukey_t* blocks = NULL
+    cdef ukey_t* keys
+    cdef ukey_t* cand_k = NULL
+    cdef int64_t* cand_i = NULL
+    cdef ukey_t thr
+    cdef int failed = 0
+    if k <= 0 or k >= n:
+        for t in prange(n, schedule="static", num_threads=nthreads):
+            op[t * os] = 1 if k > 0 else 0
+        return 0
+    hists = <Py_ssize_t*>malloc((nthreads * 4 + 1) * nbuckets * sizeof(Py_ssize_t))
+    offsets = <Py_ssize_t*>malloc((nthreads + 1) * sizeof(Py_ssize_t))
+    blocks = <ukey_t*>malloc(nthreads * BLOCK * sizeof(ukey_t))
+    if hists == NULL or offsets == NULL or blocks == NULL:
+        failed = 1
+    else:
+        # pass 1: histograms of the top digit, one per part
+        for part in prange(nthreads, schedule="static", num_threads=nthreads):
+            keys = blocks + part * BLOCK
+            memset(hists + part * 4 * nbuckets, 0, nbuckets * sizeof(Py_ssize_t))
+            lo = part * size
+            hi = min(lo + size, n)
+            while lo < hi:
+                m = min(<Py_ssize_t>BLOCK, hi - lo)
+                _to_keys(xp + lo * xs, xs, m, kind, largest, sign, inf_bits, keys)
+                _histogram(keys, m, shift, nbuckets, hists + part * 4 * nbuckets, 1)
+                lo = lo + m
+        tot = hists + nthreads * 4 * nbuckets
+        memset(tot, 0, nbuckets * sizeof(Py_ssize_t))
+        for part in range(nthreads):
+            for b in range(nbuckets):
+                tot[b] += hists[part * 4 * nbuckets + b]
+        b = _find_bucket(tot, nbuckets, k, &above)
+        need = k - above
+        offsets[0] = 0
+        for part in range(nthreads):
+            offsets[part + 1] = offsets[part] + hists[part * 4 * nbuckets + b]
+        count = tot[b]
+        cand_k = <ukey_t*>malloc(count * sizeof(ukey_t) + 1)
+        cand_i = <int64_t*>malloc(count * sizeof(int64_t) + 1)
+        if cand_k == NULL or cand_i == NULL:
+            failed = 1
+    if not failed:
+        # pass 2: mark the keys above the chosen bucket, gather the bucket
+        thr = _threshold(b, shift, sign)
+        for part in prange(nthreads, schedule="static", num_threads=nthreads):
+            keys = blocks + part * BLOCK
+            pos = offsets[part]
+            lo = part * size
+            hi = min(lo + size, n)
+            while lo < hi:
+                m = min(<Py_ssize_t>BLOCK, hi - lo)
+                _to_keys(xp + lo * xs, xs, m, kind, largest, sign, inf_bits, keys)
+                _mark(keys, m, thr, op + lo * os, os)
+                pos = pos + _gather(keys, m, lo, shift, b, cand_k + pos, cand_i + pos)
+                lo = lo + m
+        count = _refine(cand_k, cand_i, count, &need, &shift, tot, op, os)
+        if ties_all:
+            need = count
+        for c in range(need):
+            op[cand_i[c] * os] = 1
+    free(hists)
+    free(offsets)
+    free(blocks)
+    free(cand_k)
+    free(cand_i)
+    return failed

@@ -1,24 +1,514 @@
-"""Top-k family: topk_mask, top_fraction_mask, nucleus_mask, nm_mask."""
+"""Top-k family: topk_mask, top_fraction_mask, nucleus_mask, nm_mask.
+
+Each public function resolves the namespace, validates its arguments, and then
+builds the mask with
+
+* the compiled radix-select kernel (:mod:`arraymask._ext.select`, O(n) per
+  slice, both cores) for NumPy arrays and CPU torch tensors, through
+  zero-copy views (:func:`arraymask._backend.host_view`);
+* lazy ``map_blocks`` for Dask, after rechunking so that every slice lies in
+  one block (``axis=None``: one block); each block then takes the path of its
+  own kind;
+* the array-API twin (:mod:`._topk_generic`, a sort per slice) everywhere
+  else: array-api-strict, JAX (also under ``jax.jit``), CuPy, torch on CUDA.
+
+All routes give the identical mask: ``ties="index"`` resolves equal values in
+favour of the lower index, NaN ranks above ``+inf``, ``-0.0`` ties ``0.0``.
+"""
 
 from __future__ import annotations
 
+import functools
+import math
+from types import ModuleType
 from typing import Any
 
+import numpy as np
 
-def topk_mask(x: Any, k: Any, /, *, axis: int | None = -1, largest: bool = True,
-              ties: str = "index") -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 3
+from .._backend import (
+    Array,
+    as_array,
+    capabilities,
+    device_of,
+    from_host,
+    host_view,
+    is_array,
+    is_sequence,
+    namespace,
+)
+from .._bridge import bridged
+from .._validate import check_choice, check_int, check_unit_interval, normalize_axis
+from . import _topk_generic, _topk_host
+from ._inputs import is_traced
+
+__all__ = ["nm_mask", "nucleus_mask", "top_fraction_mask", "topk_mask"]
+
+_TIES = ("index", "all")
+_ROUNDING = ("floor", "round", "ceil")
 
 
-def top_fraction_mask(x: Any, fraction: Any, /, *, axis: int | None = None,
+# ---------------------------------------------------------------------------
+# argument checks
+
+
+def _real_input(x: object, name: str) -> tuple[Array, ModuleType]:
+    """``x`` as an array (sequences become NumPy) with a bool or real dtype."""
+    if not is_array(x):
+        if not is_sequence(x):
+            raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+        x = np.asarray(x)
+    xp = namespace(x)
+    try:
+        ok = bool(xp.isdtype(x.dtype, ("bool", "integral", "real floating")))  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        ok = isinstance(x, np.ndarray) and x.dtype.kind in "biuf"
+    if not ok:
+        raise TypeError(
+            f"{name} must have a bool, integer or real floating dtype, "
+            f"got {x.dtype}"  # type: ignore[attr-defined]
+        )
+    return x, xp
+
+
+def _check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _layout(x: Array, axis: int | None) -> tuple[int | None, int, tuple[int, ...]]:
+    """Normalised axis, slice length, and the batch shape (``x.shape`` without axis)."""
+    shape = tuple(x.shape)
+    if axis is None:
+        return None, math.prod(shape), ()
+    ax = normalize_axis(axis, len(shape))
+    return ax, shape[ax], shape[:ax] + shape[ax + 1 :]
+
+
+def _param_array(value: object, name: str, x: Array, xp: ModuleType) -> Array:
+    """``value`` (array or sequence) as an array of ``x``'s namespace and device."""
+    if is_array(value):
+        if type(value) is np.ndarray:  # NumPy parameters go to any namespace
+            return value if type(x) is np.ndarray else xp.asarray(value, device=device_of(x))
+        namespace(x, value)  # TypeError for other mixed namespaces
+        return value
+    return as_array(np.asarray(value), xp, device=device_of(x))
+
+
+def _check_batch_shape(shape: tuple[int, ...], batch: tuple[int, ...], name: str,
+                       axis: int | None) -> None:
+    if axis is None and shape != ():
+        raise ValueError(f"{name} must be a scalar when axis=None, got shape {shape}")
+    try:
+        ok = np.broadcast_shapes(shape, batch) == batch
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name} of shape {shape} does not broadcast against the array's shape "
+            f"without the axis, {batch}"
+        )
+
+
+def _resolve_k(k: object, x: Array, xp: ModuleType, axis: int | None, n: int,
+               batch: tuple[int, ...]) -> int | Array:
+    """``k`` as a Python int or an integer array of ``x``'s namespace, range-checked."""
+    if isinstance(k, (bool, np.bool_)):
+        raise TypeError(f"k must be an integer, got {k!r} (bool)")
+    if is_array(k) and getattr(k, "ndim", None) == 0 and is_traced(k):
+        if not xp.isdtype(k.dtype, "integral"):  # type: ignore[attr-defined]
+            raise TypeError(f"k must be an integer array, got dtype {k.dtype}")  # type: ignore[attr-defined]
+        return k  # under jax.jit its value cannot be checked (documented: clipped)
+    if not (is_array(k) or is_sequence(k)) or getattr(k, "ndim", None) == 0:
+        value = check_int(k, "k")
+        if not 0 <= value <= n:
+            raise ValueError(f"k must satisfy 0 <= k <= {n} (the slice length), got {value}")
+        return value
+    if is_sequence(k):
+        host = np.asarray(k)
+        if host.size == 0:
+            host = host.astype(np.int64)
+        if host.dtype.kind not in "iu":
+            raise TypeError(f"k must be a sequence of integers, got dtype {host.dtype}")
+    elif not namespace(k).isdtype(k.dtype, "integral"):  # type: ignore[attr-defined]
+        raise TypeError(f"k must be an integer array, got dtype {k.dtype}")  # type: ignore[attr-defined]
+    karr = _param_array(k, "k", x, xp)
+    _check_batch_shape(tuple(karr.shape), batch, "k", axis)
+    if karr.size and not is_traced(karr):
+        kx = namespace(karr)
+        low, high = int(kx.min(karr)), int(kx.max(karr))
+        if low < 0 or high > n:
+            bad = low if low < 0 else high
+            raise ValueError(f"k must satisfy 0 <= k <= {n} (the slice length), got {bad}")
+    return karr
+
+
+# ---------------------------------------------------------------------------
+# routes
+
+
+def _topk(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
+          largest: bool, ties: str) -> Array:
+    """Validated top-k: compiled kernel, Dask blocks, or the array-API twin."""
+    host = host_view(x)
+    if host is not None and _topk_host.host_supported(host):
+        k_host = k if isinstance(k, int) else host_view(k)
+        if k_host is not None:
+            mask = _topk_host.topk_host(host, k_host, axis, largest=largest, ties=ties)
+            return from_host(mask, x)
+    if capabilities(xp).lazy:
+        return _topk_dask(x, k, axis, xp, largest=largest, ties=ties)
+    return _topk_generic_route(x, k, axis, xp, largest=largest, ties=ties)
+
+
+def _topk_generic_route(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
+                        largest: bool, ties: str) -> Array:
+    if axis is None:
+        y = xp.reshape(x, (-1,))
+        mask = _topk_generic.topk_last_axis(y, k, xp, largest=largest, ties=ties)
+        return xp.reshape(mask, tuple(x.shape))
+    y = xp.moveaxis(x, axis, -1)
+    mask = _topk_generic.topk_last_axis(y, k, xp, largest=largest, ties=ties)
+    return xp.moveaxis(mask, -1, axis)
+
+
+def _topk_block(block: Array, k: Any, *, axis: int | None, largest: bool,
+                ties: str) -> Array:
+    """One Dask block holding whole slices; ``k`` is an int or a block of k."""
+    bxp = namespace(block)
+    if not isinstance(k, int) and axis is not None:
+        k = namespace(k).squeeze(k, axis=axis)
+    return _topk(block, k, axis, bxp, largest=largest, ties=ties)
+
+
+def _topk_dask(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
+               largest: bool, ties: str) -> Array:
+    """Lazy Dask route: every slice in one block, then ``map_blocks``.
+
+    ``axis=None`` gathers the whole array into one block (simple and correct,
+    not scalable); along an axis only that axis is rechunked to one chunk.
+    """
+    import dask.array as da
+
+    fn = functools.partial(_topk_block, axis=axis, largest=largest, ties=ties)
+    if axis is None:
+        whole = x.rechunk({i: -1 for i in range(x.ndim)})
+        return da.map_blocks(fn, whole, k=int(k), dtype=bool)
+    rows = x.rechunk({axis: -1})
+    if isinstance(k, int):
+        return da.map_blocks(fn, rows, k=k, dtype=bool)
+    batch = rows.shape[:axis] + rows.shape[axis + 1 :]
+    kb = da.expand_dims(da.broadcast_to(da.asarray(k), batch), axis)
+    chunks = rows.chunks[:axis] + ((1,),) + rows.chunks[axis + 1 :]
+    kb = kb.rechunk(chunks)
+    return da.map_blocks(fn, rows, kb, dtype=bool)
+
+
+# ---------------------------------------------------------------------------
+# public functions
+
+
+@bridged
+def topk_mask(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = True,
+              ties: str = "index") -> Array:
+    """Boolean mask of the ``k`` largest (or smallest) entries of every slice.
+
+    Parameters
+    ----------
+    x : array
+        Bool, integer or real floating array of any supported namespace (a
+        Python sequence becomes a NumPy array).
+    k : int or integer array
+        How many entries to take per slice: a Python int, a 0-d integer array
+        ("dynamic k"), or an integer array that broadcasts against ``x.shape``
+        with ``axis`` removed (a different k per row). ``0 <= k <= n``.
+    axis : int or None, default -1
+        Axis along which slices run; ``None`` ranks all elements together
+        (positions in row-major order).
+    largest : bool, default True
+        Take the largest entries; ``False`` takes the smallest.
+    ties : {"index", "all"}, default "index"
+        ``"index"``: exactly ``k`` True per slice, equal values resolved in
+        favour of the lower index. ``"all"``: also every element equal to the
+        k-th selected value.
+
+    Returns
+    -------
+    array
+        Boolean array shaped like ``x``, in ``x``'s namespace and on its device.
+
+    Raises
+    ------
+    TypeError
+        Complex or non-numeric ``x``; non-integer (or bool) ``k``; a
+        non-bool ``largest``.
+    ValueError
+        ``k`` outside ``[0, n]`` or not broadcasting; ``axis`` out of range;
+        unknown ``ties``.
+
+    Notes
+    -----
+    NaN ranks above ``+inf`` (with ``largest=False`` NaNs are taken last) and
+    all NaNs tie; ``-0.0`` ties ``0.0``. The mask is the same on every
+    backend. Complexity per slice of length n: O(n) for NumPy arrays and CPU
+    torch tensors (compiled radix select, no sort, both cores); O(n log n) on
+    the other backends (one ``xp.sort``). Under ``jax.jit`` ``k`` may be a
+    traced 0-d array; its range cannot be checked there and a value outside
+    ``[0, n]`` acts as the nearest end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import arraymask as am
+    >>> am.topk_mask(np.array([3, 1, 4, 1, 5, 9, 2, 6]), 3)
+    array([False, False, False, False,  True,  True, False,  True])
+    >>> x = np.array([[3, 1, 4, 1], [5, 9, 2, 6], [8, 7, 0, 5]])
+    >>> am.topk_mask(x, 2).astype(int)
+    array([[1, 0, 1, 0],
+           [0, 1, 0, 1],
+           [1, 1, 0, 0]])
+    >>> am.topk_mask(x, np.array(1)).astype(int)      # dynamic k: a 0-d array
+    array([[0, 0, 1, 0],
+           [0, 1, 0, 0],
+           [1, 0, 0, 0]])
+    >>> am.topk_mask(x, np.array([1, 2, 3])).sum(axis=1)  # a k per row
+    array([1, 2, 3])
+    >>> am.topk_mask(np.array([1, 2, 2, 0]), 2)               # ties: lower index
+    array([False,  True,  True, False])
+    >>> am.topk_mask(np.array([1, 2, 1, 1]), 2, ties="all")
+    array([ True,  True,  True,  True])
+    """
+    x, xp = _real_input(x, "x")
+    largest = _check_flag(largest, "largest")
+    check_choice(ties, "ties", _TIES)
+    ax, n, batch = _layout(x, axis)
+    kk = _resolve_k(k, x, xp, ax, n, batch)
+    return _topk(x, kk, ax, xp, largest=largest, ties=ties)
+
+
+def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: ModuleType,
+                     axis: int | None, batch: tuple[int, ...]) -> int | Array:
+    """``floor|round|ceil(fraction * n)`` computed in float64."""
+    rnd = {"floor": math.floor, "round": round, "ceil": math.ceil}[rounding]
+    if not (is_array(fraction) or is_sequence(fraction)) or getattr(fraction, "ndim", 1) == 0:
+        if is_array(fraction):
+            if not xp.isdtype(fraction.dtype, "real floating"):  # type: ignore[attr-defined]
+                raise TypeError(f"fraction must be a real number, got dtype {fraction.dtype}")  # type: ignore[attr-defined]
+            fraction = float(fraction)  # type: ignore[arg-type]
+        f = check_unit_interval(fraction, "fraction")  # type: ignore[arg-type]
+        return min(n, int(rnd(f * n)))
+    farr = _param_array(fraction, "fraction", x, xp)
+    fx = namespace(farr)
+    if not fx.isdtype(farr.dtype, ("real floating", "integral")):
+        raise TypeError(f"fraction must be an array of real numbers, got dtype {farr.dtype}")
+    _check_batch_shape(tuple(farr.shape), batch, "fraction", axis)
+    if farr.size:
+        bad = fx.isnan(farr) | (farr < 0) | (farr > 1) if fx.isdtype(
+            farr.dtype, "real floating") else (farr < 0) | (farr > 1)
+        if bool(fx.any(bad)):
+            raise ValueError("fraction must be in [0, 1], got values outside it")
+    host = host_view(farr)
+    if host is None and not capabilities(fx).int64 and not is_traced(farr):
+        host = np.asarray(farr)  # JAX without x64: float64 exists on the host only
+    if host is not None:
+        f64 = host.astype(np.float64) * n
+        counts = {"floor": np.floor, "round": np.round, "ceil": np.ceil}[rounding](f64)
+        counts = np.minimum(counts, n).astype(np.int64)
+        if isinstance(farr, np.ndarray) or host_view(farr) is not None:
+            return from_host(counts, farr) if not isinstance(farr, np.ndarray) else counts
+        return as_array(counts, fx, device=device_of(farr))
+    wide = fx.float64 if capabilities(fx).int64 else fx.float32
+    scaled = fx.astype(farr, wide) * n
+    counts = {"floor": fx.floor, "round": fx.round, "ceil": fx.ceil}[rounding](scaled)
+    counts = fx.clip(counts, 0, n)
+    return fx.astype(counts, _topk_generic.index_dtype(fx))
+
+
+@bridged
+def top_fraction_mask(x: Array, fraction: Any, /, *, axis: int | None = None,
                       largest: bool = True, ties: str = "index",
-                      rounding: str = "floor") -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 3
+                      rounding: str = "floor") -> Array:
+    """Mask of the top ``fraction`` of the entries (of every slice along ``axis``).
+
+    :func:`topk_mask` with ``k = floor|round|ceil(fraction * n)`` per slice,
+    computed in float64 (``"round"``: half to even, like Python's ``round``).
+
+    Parameters
+    ----------
+    x : array
+        Bool, integer or real floating array.
+    fraction : float or array
+        In ``[0, 1]``; an array broadcasts like ``k`` of :func:`topk_mask`.
+    axis : int or None, default None
+        ``None`` ranks all elements together; an int ranks each slice.
+    largest, ties
+        As in :func:`topk_mask`.
+    rounding : {"floor", "round", "ceil"}, default "floor"
+        How ``fraction * n`` becomes a count.
+
+    Returns
+    -------
+    array
+        Boolean array shaped like ``x``.
+
+    Raises
+    ------
+    TypeError
+        Complex ``x``; a non-real ``fraction``.
+    ValueError
+        ``fraction`` outside ``[0, 1]`` or NaN; bad ``axis``, ``ties`` or
+        ``rounding``.
+
+    Notes
+    -----
+    Complexity as :func:`topk_mask` (O(n) per slice on NumPy and CPU torch).
+
+    Examples
+    --------
+    The top 10% of 20 values (``floor(0.1 * 20) = 2`` entries):
+
+    >>> import numpy as np
+    >>> import arraymask as am
+    >>> x = np.arange(20) % 7
+    >>> np.flatnonzero(am.top_fraction_mask(x, 0.1))
+    array([ 6, 13])
+    >>> int(am.top_fraction_mask(x, 0.125, rounding="round").sum())  # 2.5 -> 2
+    2
+    >>> int(am.top_fraction_mask(x, 0.125, rounding="ceil").sum())
+    3
+    """
+    x, xp = _real_input(x, "x")
+    largest = _check_flag(largest, "largest")
+    check_choice(ties, "ties", _TIES)
+    check_choice(rounding, "rounding", _ROUNDING)
+    ax, n, batch = _layout(x, axis)
+    k = _fraction_counts(fraction, n, rounding, x, xp, ax, batch)
+    return _topk(x, k, ax, xp, largest=largest, ties=ties)
 
 
-def nucleus_mask(probs: Any, p: float, /, *, axis: int = -1) -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 3
+@bridged
+def nucleus_mask(probs: Array, p: float, /, *, axis: int = -1) -> Array:
+    """Top-p ("nucleus") mask: the smallest set of largest entries summing to ``p``.
+
+    Per slice, True at the ``k`` largest entries (ties by index, as in
+    :func:`topk_mask`) for the smallest ``k >= 1`` whose sum is ``>= p``; all
+    entries when the slice never reaches ``p``.
+
+    Parameters
+    ----------
+    probs : array
+        Real floating array (probabilities; any real values are accepted).
+    p : float
+        In ``(0, 1]``.
+    axis : int, default -1
+        Axis of the distributions.
+
+    Returns
+    -------
+    array
+        Boolean array shaped like ``probs``.
+
+    Raises
+    ------
+    TypeError
+        ``probs`` not real floating; ``p`` not a real number.
+    ValueError
+        ``p`` outside ``(0, 1]``; ``axis`` out of range.
+
+    Notes
+    -----
+    The running sums add the entries in descending order in float64 (float32
+    on JAX without x64). A slice holding a NaN never reaches ``p`` (its sums
+    are NaN), so it is taken whole. NumPy arrays and CPU torch tensors find
+    the count with O(n) compiled selections of doubling size (O(n log k) per
+    slice plus a sort of the k selected values); the other backends sort each
+    slice (O(n log n)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import arraymask as am
+    >>> probs = np.array([0.05, 0.5, 0.2, 0.25])
+    >>> am.nucleus_mask(probs, 0.7)
+    array([False,  True, False,  True])
+    >>> am.nucleus_mask(probs, 0.71)
+    array([False,  True,  True,  True])
+    """
+    probs, xp = _real_input(probs, "probs")
+    if not xp.isdtype(probs.dtype, "real floating"):
+        raise TypeError(f"probs must have a real floating dtype, got {probs.dtype}")
+    p = check_unit_interval(p, "p", open_low=True)
+    ax = normalize_axis(axis, probs.ndim)
+    from ._nucleus import nucleus_counts
+
+    k = nucleus_counts(probs, p, ax, xp)
+    return _topk(probs, k, ax, xp, largest=True, ties="index")
 
 
-def nm_mask(x: Any, n: int, m: int, /, *, axis: int = -1) -> Any:
-    raise NotImplementedError  # PLACEHOLDER: issue 3
+@bridged
+def nm_mask(x: Array, n: int, m: int, /, *, axis: int = -1) -> Array:
+    """N:M structured sparsity: the ``n`` largest-magnitude entries of each group of ``m``.
+
+    Along ``axis``, every run of ``m`` consecutive entries keeps the ``n`` of
+    largest absolute value (ties: lower index; NaN ranks above inf).
+
+    Parameters
+    ----------
+    x : array
+        Bool, integer or real floating array.
+    n, m : int
+        ``0 <= n <= m``, ``m >= 1``; the length along ``axis`` must be a
+        multiple of ``m``.
+    axis : int, default -1
+
+    Returns
+    -------
+    array
+        Boolean array shaped like ``x``.
+
+    Raises
+    ------
+    TypeError
+        Complex ``x``; non-integer ``n`` or ``m``.
+    ValueError
+        Length not divisible by ``m``; not ``0 <= n <= m``; bad ``axis``.
+
+    Notes
+    -----
+    Magnitudes never overflow: signed integers are ranked by ``-|x|``
+    (smallest first), which exists for the most negative value too. O(m) per
+    group on NumPy and CPU torch, O(m log m) elsewhere.
+
+    Examples
+    --------
+    2:4 sparsity of one row:
+
+    >>> import numpy as np
+    >>> import arraymask as am
+    >>> am.nm_mask(np.array([0.1, -0.9, 0.3, 0.2, 4.0, 1.0, -1.0, 0.0]), 2, 4)
+    array([False,  True,  True, False,  True,  True, False, False])
+    """
+    x, xp = _real_input(x, "x")
+    n = check_int(n, "n")
+    m = check_int(m, "m")
+    if m < 1:
+        raise ValueError(f"m must be >= 1, got {m}")
+    if not 0 <= n <= m:
+        raise ValueError(f"n must satisfy 0 <= n <= m={m}, got {n}")
+    ax = normalize_axis(axis, x.ndim)
+    length = x.shape[ax]
+    if length % m:
+        raise ValueError(f"the length along axis {ax}, {length}, is not divisible by m={m}")
+    if xp.isdtype(x.dtype, "signed integer"):
+        magnitude, largest = xp.where(x < 0, x, -x), False
+    elif xp.isdtype(x.dtype, "real floating"):
+        magnitude, largest = xp.abs(x), True
+    else:
+        magnitude, largest = x, True
+    shape = tuple(x.shape)
+    grouped_shape = shape[:ax] + (length // m, m) + shape[ax + 1 :]
+    if capabilities(xp).lazy:
+        magnitude = magnitude.rechunk({ax: -1})
+    grouped = xp.reshape(magnitude, grouped_shape)
+    mask = _topk(grouped, n, ax + 1, xp, largest=largest, ties="index")
+    return xp.reshape(mask, shape)
