@@ -20,6 +20,7 @@ message and its exit status, so ``cli.py`` only prints and returns.
 from __future__ import annotations
 
 import os
+import re
 
 __all__ = [
     "ConvertError",
@@ -27,7 +28,27 @@ __all__ = [
     "MissingDependencyError",
     "OutputError",
     "UsageError",
+    "brief",
 ]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def brief(exc: BaseException, limit: int = 160) -> str:
+    """A one-line reason from a library's exception: first line, first sentence if long.
+
+    >>> brief(KeyError(101))
+    'KeyError: 101'
+    >>> brief(RuntimeError("Bad archive: no directory. This can happen when " + 60 * "."))
+    'Bad archive: no directory'
+    """
+    text = _ANSI.sub("", str(exc)).strip()
+    if isinstance(exc, KeyError) or not text:
+        return f"{type(exc).__name__}: {text}".rstrip(": ")
+    text = text.splitlines()[0].strip()
+    if len(text) > 100 and ". " in text:
+        text = text.split(". ", 1)[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class ConvertError(Exception):

@@ -69,14 +69,17 @@ def check_source(path: str) -> None:
 
 def canonical(coo: Any, duplicates: str, path: str) -> Any:
     """``coo.canonical(duplicates)``, its refusals reported against ``path``."""
-    try:
+    if duplicates in {"min", "max"} and np.dtype(coo.dtype).kind == "c":
+        raise UsageError(
+            f"{path}: --duplicates {duplicates} needs ordered values; "
+            f"the values are complex ({np.dtype(coo.dtype).name})"
+        )
+    if duplicates != "error":
         return coo.canonical(duplicates=duplicates)
+    try:
+        return coo.canonical(duplicates="error")
     except ValueError as exc:
-        if duplicates == "error":
-            raise MalformedInputError(path, f"{exc} (--duplicates error)") from None
-        raise UsageError(f"{path}: {exc}") from None
-    except TypeError as exc:
-        raise UsageError(f"{path}: --duplicates {duplicates}: {exc}") from None
+        raise MalformedInputError(path, f"{exc} (--duplicates error)") from None
 
 
 def convert(

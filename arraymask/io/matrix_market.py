@@ -41,7 +41,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._content import Content, make_coo, require
-from ._errors import ConvertError, MalformedInputError, UsageError
+from ._errors import ConvertError, MalformedInputError, UsageError, brief
 from ._progress import CountingReader, CountingWriter, Progress
 
 __all__ = ["check_writable", "read", "requirements", "write"]
@@ -75,7 +75,7 @@ def malformed(path: str, exc: BaseException) -> MalformedInputError:
     >>> str(malformed("m.mtx", ValueError("Line 3: Invalid integer value.")))
     'm.mtx, line 3: malformed input: Invalid integer value.'
     """
-    text = str(exc).strip() or type(exc).__name__
+    text = brief(exc)
     match = _LINE.match(text)
     if match:
         return MalformedInputError(path, match.group(2).strip(), line=int(match.group(1)))

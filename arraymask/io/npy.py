@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._content import Content, check_value_dtype, native
-from ._errors import ConvertError, MalformedInputError, UsageError
+from ._errors import ConvertError, MalformedInputError, UsageError, brief
 from ._progress import CountingWriter, Progress
 
 __all__ = ["available_memory", "check_writable", "read", "requirements", "write"]
@@ -49,7 +49,7 @@ def _header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
             else:
                 shape, fortran, dtype = fmt.read_array_header_2_0(f)
         except (ValueError, EOFError, SyntaxError, TypeError) as exc:
-            raise MalformedInputError(path, f"bad .npy header ({exc})") from None
+            raise MalformedInputError(path, f"bad .npy header ({brief(exc)})") from None
         return tuple(int(s) for s in shape), dtype, bool(fortran), f.tell()
 
 
@@ -74,7 +74,7 @@ def read(path: str, *, progress: Progress) -> Content:
             array = np.load(path, mmap_mode=mode, allow_pickle=False)
             coo = COO.from_dense(native(np.asarray(array)))
     except (ValueError, EOFError, OSError) as exc:
-        raise MalformedInputError(path, str(exc)) from None
+        raise MalformedInputError(path, brief(exc)) from None
     except MemoryError:
         raise ConvertError(f"{path}: not enough memory to read it") from None
     details = {"layout": "dense", "fortran_order": fortran, "stored_entries": math.prod(shape)}

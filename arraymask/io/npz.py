@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._content import Content, check_value_dtype, make_coo, native, require
-from ._errors import ConvertError, MalformedInputError, UsageError
+from ._errors import ConvertError, MalformedInputError, UsageError, brief
 from ._progress import CountingReader, CountingWriter, Progress
 
 __all__ = ["check_writable", "read", "requirements", "write"]
@@ -64,7 +64,10 @@ def _opened(path: str, progress: Progress, size: int) -> Iterator[Any]:
 def _entries(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(coords int64 (ndim, nnz), values)`` of a SciPy sparse object, as stored."""
     if matrix.format in {"csr", "csc", "bsr"}:
-        matrix.check_format(full_check=True)
+        try:
+            matrix.check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"invalid {matrix.format} structure: {exc}") from None
     if matrix.format != "coo":
         matrix = matrix.tocoo()
     parts = matrix.coords if hasattr(matrix, "coords") else (matrix.row, matrix.col)
@@ -78,6 +81,8 @@ def read(path: str, *, progress: Progress) -> Content:
     """The matrix in ``path`` as stored (see the module docstring)."""
     sp = require("scipy.sparse", _PURPOSE)
     size = os.path.getsize(path)
+    if not zipfile.is_zipfile(path):
+        raise MalformedInputError(path, "not a .npz file (no complete zip archive)")
     progress.wanted(size)
     try:
         with _opened(path, progress, size) as source:
@@ -97,10 +102,10 @@ def read(path: str, *, progress: Progress) -> Content:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, zipfile.BadZipFile):
-        return f"not a readable .npz archive ({exc})"
+        return f"not a readable .npz archive ({brief(exc)})"
     if isinstance(exc, KeyError):
-        return f"not a SciPy sparse .npz file (missing array {exc})"
-    text = str(exc).strip() or type(exc).__name__
+        return f"not a SciPy sparse .npz file ({exc.args[0] if exc.args else exc})"
+    text = brief(exc)
     if "does not contain a sparse" in text:
         return "not a SciPy sparse .npz file (no 'format' entry)"
     return text

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._content import Content, make_coo, require
-from ._errors import ConvertError, MalformedInputError
+from ._errors import ConvertError, MalformedInputError, brief
 from ._progress import CountingReader, CountingWriter, Progress
 
 __all__ = ["check_writable", "read", "requirements", "write"]
@@ -69,9 +69,8 @@ def read(path: str, *, progress: Progress) -> Content:
     except MemoryError:
         raise ConvertError(f"{path}: not enough memory to read it") from None
     except Exception as exc:  # torch.load raises many kinds for a bad file
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MalformedInputError(
-            path, f"not a tensor file that torch.load(weights_only=True) can read ({reason})"
+            path, f"not a tensor file that torch.load(weights_only=True) can read ({brief(exc)})"
         ) from None
     if not isinstance(obj, torch.Tensor):
         raise MalformedInputError(
