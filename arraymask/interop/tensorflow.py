@@ -1,14 +1,22 @@
 """TensorFlow adapter: COO ⇄ ``tf.sparse.SparseTensor``, and array moves for the bridge.
 
-Memory: TensorFlow wraps foreign buffers through DLPack without a copy, so
-``to_tensorflow`` shares the COO's values with the result and shares the
-indices when ``coo.indices`` (the ``(nnz, ndim)`` layout TensorFlow needs) is
-already C-contiguous; otherwise one transposing copy of the coordinates is
-made. NumPy will not export its read-only arrays (the COO's arrays are
-read-only views) through the unversioned DLPack that TensorFlow reads; since a
-TensorFlow tensor never writes to its buffer, such arrays are exported through
-a ctypes alias of the same memory that keeps the array alive (no copy). ``from_tensorflow`` views the SparseTensor's CPU buffers from
-NumPy (no copy); its coordinates are the transposed view ``indices.T``.
+Memory: TensorFlow wraps foreign buffers through DLPack without a copy, but
+its kernels abort the process on a buffer not aligned to 64 bytes, so a
+buffer is shared only when it is C-contiguous and 64-byte aligned. For
+``to_tensorflow`` that means:
+
+* values: shared when aligned (torch allocations always are; NumPy's large
+  allocations usually are not), else copied once into an aligned buffer;
+* indices: TensorFlow needs ``(nnz, ndim)`` rows, the COO stores ``(ndim,
+  nnz)``; one transposing copy is made (straight into an aligned buffer)
+  unless ``coo.indices`` is already C-contiguous and aligned.
+
+NumPy will not export a read-only array (the COO's arrays are read-only
+views) through the unversioned DLPack that TensorFlow reads; as a TensorFlow
+tensor never writes to its buffer, such an array is exported through a ctypes
+alias of the same memory that keeps the array alive. ``from_tensorflow``
+views the SparseTensor's CPU buffers from NumPy (no copy); its coordinates
+are the transposed view ``indices.T``.
 """
 
 from __future__ import annotations
@@ -29,34 +37,60 @@ def _is_gpu(tensor: Any) -> bool:
     return ":GPU:" in (tensor.device or "").upper()
 
 
+#: TensorFlow kernels abort the process (``Check failed: IsAligned()``) on a
+#: buffer that is not aligned to Eigen's largest vector width: DLPack imports
+#: must respect it.
+TF_ALIGNMENT = 64
+
+
+def _aligned_copy(x: np.ndarray) -> np.ndarray:
+    """C-contiguous copy of ``x`` in a buffer aligned to :data:`TF_ALIGNMENT`."""
+    raw = np.empty(x.nbytes + TF_ALIGNMENT, dtype=np.uint8)
+    start = (-raw.ctypes.data) % TF_ALIGNMENT
+    out = raw[start:start + x.nbytes].view(x.dtype).reshape(x.shape)
+    np.copyto(out, x)
+    return out
+
+
 def tensor_from_array(x: Any) -> Any:
     """A TensorFlow tensor holding array ``x`` (DLPack, zero-copy where possible).
 
-    NumPy, torch (CPU/CUDA), CuPy and JAX arrays travel through DLPack (a
-    read-only NumPy array through an alias, see ``_immutable_alias``); a
-    non-contiguous array, or a GPU buffer on a CPU-only TensorFlow, is
-    copied instead.
+    A C-contiguous buffer aligned to 64 bytes is shared through DLPack:
+    NumPy (a read-only array through an alias, see ``_immutable_alias``),
+    torch on CPU or CUDA, CuPy. Anything else — a misaligned or strided
+    buffer (NumPy's large allocations are 16 bytes past a page boundary), a
+    GPU buffer on a CPU-only TensorFlow — is copied once into an aligned
+    buffer.
     """
     import tensorflow as tf
 
     if isinstance(x, np.ndarray):
-        x = np.ascontiguousarray(native(x))
-        if x.size:
-            try:
-                exported = x if x.flags.writeable else _immutable_alias(x)
-                return tf.experimental.dlpack.from_dlpack(exported.__dlpack__())
-            except Exception:
-                pass
-        return tf.convert_to_tensor(x)
+        x = native(x)
+        if x.size == 0:
+            return tf.convert_to_tensor(x)
+        if not x.flags.c_contiguous or x.ctypes.data % TF_ALIGNMENT:
+            x = _aligned_copy(x)
+        exported = x if x.flags.writeable else _immutable_alias(x)
+        return tf.experimental.dlpack.from_dlpack(exported.__dlpack__())
     if compat.is_torch_array(x):
         x = x.detach().resolve_conj().resolve_neg().contiguous()
+        if x.numel() and x.data_ptr() % TF_ALIGNMENT:
+            x = x.clone()  # torch's allocator aligns to 64 bytes
+        if x.numel():
+            try:
+                return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
+            except Exception:
+                pass  # e.g. a CUDA tensor and a CPU-only TensorFlow
     elif compat.is_cupy_array(x):
-        x = sys.modules["cupy"].ascontiguousarray(x)
-    if hasattr(x, "__dlpack__") and not compat.is_dask_array(x):
-        try:
-            return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
-        except Exception:
-            pass
+        cupy = sys.modules["cupy"]
+        x = cupy.ascontiguousarray(x)
+        if x.size and x.data.ptr % TF_ALIGNMENT:
+            x = x.copy()
+        if x.size:
+            try:
+                return tf.experimental.dlpack.from_dlpack(x.toDlpack())
+            except Exception:
+                pass
     return tensor_from_array(host_array(x))
 
 
@@ -139,25 +173,16 @@ def to_tensorflow(coo: Any, *, duplicates: str = "sum") -> Any:
 
     c = prepared(coo, duplicates)
     indices = c.indices
-    if compat.is_jax_array(indices) or compat.is_dask_array(indices):
-        indices = host_array(indices)
+    if not (isinstance(indices, np.ndarray) or compat.is_torch_array(indices)
+            or compat.is_cupy_array(indices)):
+        indices = host_array(indices)  # JAX, Dask, array-api-strict
     if str(indices.dtype).rsplit(".", 1)[-1] != "int64":  # JAX without x64
         indices = np.asarray(host_array(indices), dtype=np.int64)
     return tf.sparse.SparseTensor(
-        tensor_from_array(_contiguous(indices)),
+        tensor_from_array(indices),
         tensor_from_array(c.values),
         tf.constant(c.shape, dtype=tf.int64, shape=(len(c.shape),)),
     )
-
-
-def _contiguous(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
-        return np.ascontiguousarray(x)
-    if compat.is_torch_array(x):
-        return x.contiguous()
-    if compat.is_cupy_array(x):
-        return sys.modules["cupy"].ascontiguousarray(x)
-    return host_array(x)
 
 
 def from_tensorflow(obj: Any) -> tuple[Any, Any, tuple[int, ...]]:
