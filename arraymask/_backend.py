@@ -247,7 +247,9 @@ def from_host(result: np.ndarray, like: Array) -> Array:
     if type(like) is np.ndarray:
         return result
     if compat.is_torch_array(like):
-        return sys.modules["torch"].from_numpy(np.ascontiguousarray(result))
+        # ascontiguousarray turns a 0-d array into shape (1,): restore the shape
+        contiguous = np.ascontiguousarray(result).reshape(result.shape)
+        return sys.modules["torch"].from_numpy(contiguous)
     raise TypeError(f"no host bridge for {type(like).__name__}")
 
 
