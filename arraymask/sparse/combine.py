@@ -133,6 +133,7 @@ def concat(coos: Iterable[Any], axis: int = 0) -> Any:
                 f"coos[{i}] has shape {item.shape}, which does not match coos[0]'s "
                 f"{first.shape} outside axis {ax}"
             )
+    total = _sum_dims(sum(item.shape[ax] for item in items), "concat")
     xp = compat.array_namespace(first.coords)
     device = compat.device(first.coords)
     coords = []
@@ -147,7 +148,7 @@ def concat(coos: Iterable[Any], axis: int = 0) -> Any:
         else:
             coords.append(item.coords)
         offset += item.shape[ax]
-    shape = (*first.shape[:ax], _sum_dims(offset, "concat"), *first.shape[ax + 1:])
+    shape = (*first.shape[:ax], total, *first.shape[ax + 1:])
     return _join(items, coords, shape, ordered_if_canonical=ax == 0)
 
 
