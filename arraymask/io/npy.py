@@ -101,7 +101,16 @@ def _gib(n: int) -> str:
 
 
 def check_writable(coo: Any, path: str, *, allow_large: bool) -> None:
-    """Refuse a dense array that would not fit in memory or on disk (``UsageError``)."""
+    """Refuse a dense array that would not fit in memory or on disk (``UsageError``).
+
+    >>> from arraymask.sparse import COO
+    >>> huge = COO(np.zeros((2, 0), dtype=np.int64), np.zeros(0), (10**8, 10**8))
+    >>> try:
+    ...     check_writable(huge, "x.npy", allow_large=False)
+    ... except UsageError as exc:
+    ...     print(str(exc)[:70])
+    x.npy: a dense array of shape (100000000, 100000000) and dtype float64
+    """
     itemsize = np.dtype(coo.dtype).itemsize
     count = math.prod(coo.shape)
     nbytes = count * itemsize
