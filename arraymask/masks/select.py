@@ -187,8 +187,20 @@ def _numeric_host(values: Any) -> np.ndarray:
 
 def _exact_host_values(values: Any, dtype: np.dtype) -> np.ndarray:
     """``values`` in ``dtype``, keeping only those the conversion leaves exact."""
-    host = _numeric_host(values)
     dtype = np.dtype(dtype)
+    if not isinstance(values, np.ndarray):
+        try:
+            host = np.asarray(values)
+        except (OverflowError, ValueError):
+            host = None
+        # a sequence mixing Python ints and floats (or ints beyond 64 bits) would
+        # lose its ints to float64 in np.asarray: convert element by element
+        if host is None or host.dtype == object or (
+            host.dtype.kind in "fc" and _holds_ints(host, values)
+        ):
+            return _exact_from_objects(values, dtype)
+        values = host
+    host = _numeric_host(values)
     if host.dtype.kind == "c" and dtype.kind != "c":
         raise TypeError(f"values are complex ({host.dtype}) but x is real ({dtype})")
     if host.size == 0:
@@ -198,6 +210,47 @@ def _exact_host_values(values: Any, dtype: np.dtype) -> np.ndarray:
         cast = host.astype(dtype)
         exact = cast.astype(host.dtype) == host  # also drops NaN
     return cast if exact.all() else cast[exact]
+
+
+def _holds_ints(host: np.ndarray, values: Any) -> bool:
+    objects = np.asarray(values, dtype=object).reshape(-1)
+    return any(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+        for v in objects
+    )
+
+
+def _exact_from_objects(values: Any, dtype: np.dtype) -> np.ndarray:
+    """Element-wise exact conversion of a Python sequence of numbers."""
+    kept = []
+    for v in np.asarray(values, dtype=object).reshape(-1):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if not isinstance(v, (bool, int, float, complex)):
+            raise TypeError(f"values must be numbers, got {type(v).__name__} {v!r}")
+        if isinstance(v, complex) and dtype.kind != "c":
+            raise TypeError(f"values are complex ({v!r}) but x is real ({dtype})")
+        if _represents(dtype, v):
+            kept.append(v)
+    return np.array(kept, dtype=dtype)
+
+
+def _represents(dtype: np.dtype, v: bool | int | float | complex) -> bool:
+    if dtype.kind in "biu":
+        if isinstance(v, float):
+            if not math.isfinite(v) or not v.is_integer():
+                return False
+            v = int(v)
+        if dtype.kind == "b":
+            return v in (0, 1)
+        info = np.iinfo(dtype)
+        return int(info.min) <= v <= int(info.max)
+    try:
+        with np.errstate(all="ignore"):
+            same = complex(dtype.type(v)) == v if dtype.kind == "c" else float(dtype.type(v)) == v
+    except OverflowError:
+        return False
+    return bool(same)
 
 
 def _exact_device_values(values: Array, x: Array, xp: ModuleType) -> tuple[Array, Array | None]:
@@ -213,8 +266,10 @@ def _exact_device_values(values: Array, x: Array, xp: ModuleType) -> tuple[Array
         raise TypeError(f"values are complex ({vals.dtype}) but x is real ({x.dtype})")
     if vals.shape[0] == 0:
         return xp.astype(vals, x.dtype), None
-    cast = xp.astype(vals, x.dtype) if vals.dtype != x.dtype else vals
-    exact = xp.astype(cast, vals.dtype) == vals
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy-based namespaces warn on NaN casts
+        cast = xp.astype(vals, x.dtype) if vals.dtype != x.dtype else vals
+        exact = xp.astype(cast, vals.dtype) == vals
     first = xp.argmax(xp.astype(exact, xp.int8))
     fill = xp.take(cast, xp.reshape(first, (1,)))
     return xp.where(exact, cast, fill), xp.any(exact)
@@ -559,7 +614,7 @@ def argwhere(mask: Any) -> Array:
     xp = namespace(mask)
     if is_array(mask):
         arr = mask
-    elif is_sequence(mask):
+    elif is_sequence(mask) or isinstance(mask, (bool, np.bool_)):
         arr = xp.asarray(np.asarray(mask))
     else:
         raise TypeError(f"mask must be a boolean array, got {type(mask).__name__}")
@@ -574,7 +629,7 @@ def argwhere(mask: Any) -> Array:
         return sys.modules["torch"].argwhere(arr)
     if name == "jax":
         return sys.modules["jax.numpy"].argwhere(arr)
-    if name == "dask":
+    if name == "dask" and arr.ndim and 0 not in arr.shape:
         return sys.modules["dask.array"].argwhere(arr)
     return _argwhere_generic(arr, xp)
 
@@ -582,8 +637,11 @@ def argwhere(mask: Any) -> Array:
 def _argwhere_generic(mask: Array, xp: ModuleType) -> Array:
     """Array-API twin: ``stack(nonzero(mask), axis=1)`` (0-d masks as 1-element)."""
     dtype = xp.int64 if capabilities(xp).int64 else xp.int32
+    if 0 in mask.shape:  # static: nothing to find
+        return xp.zeros((0, mask.ndim), dtype=dtype, device=device_of(mask))
     if mask.ndim == 0:
-        (hit,) = xp.nonzero(xp.reshape(mask, (1,)))
-        return xp.astype(xp.reshape(hit, (-1, 1))[:, :0], dtype)
+        # one row per True of a 1-element mask, no columns
+        empty = xp.zeros((1, 0), dtype=dtype, device=device_of(mask))
+        return empty[xp.reshape(mask, (1,))]
     coords = xp.nonzero(mask)
     return xp.astype(xp.stack(coords, axis=1), dtype)

@@ -21,28 +21,26 @@ INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "u
 
 
 def ref_lengths(lengths: np.ndarray, maxlen: int, side: str = "right") -> np.ndarray:
-    out = np.zeros(lengths.shape + (maxlen,), dtype=bool)
+    out = np.zeros((*lengths.shape, maxlen), dtype=bool)
     for pos in np.ndindex(*lengths.shape):
         n = int(lengths[pos])
         for j in range(maxlen):
-            out[pos + (j,)] = j < n if side == "right" else j >= maxlen - n
+            out[(*pos, j)] = j < n if side == "right" else j >= maxlen - n
     return out
 
 
 def ref_index(indices: np.ndarray, size: int) -> np.ndarray:
-    out = np.zeros(indices.shape[:-1] + (size,), dtype=bool)
+    out = np.zeros((*indices.shape[:-1], size), dtype=bool)
     for pos in np.ndindex(*indices.shape[:-1]):
         for i in indices[pos]:
-            out[pos + (int(i) % size,)] = True
+            out[(*pos, int(i) % size)] = True
     return out
 
 
 def _supported(backend, dtype: str) -> bool:
     if backend.name.startswith("torch") and dtype in {"uint16", "uint32", "uint64"}:
         return False  # torch has these dtypes but few operations on them
-    if backend.name == "jax" and dtype in {"int64", "uint64"}:
-        return False  # no x64
-    return True
+    return not (backend.name == "jax" and dtype in {"int64", "uint64"})  # no x64
 
 
 # --------------------------------------------------------------- lengths_mask
