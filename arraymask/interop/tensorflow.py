@@ -167,7 +167,7 @@ def to_tensorflow(coo: Any, *, duplicates: str = "sum") -> Any:
     >>> import arraymask as am
     >>> st = am.COO.from_dict({(0, 1): 2, (2, 0): 5, (1, 3): 1}, shape=(3, 4)).to_tensorflow()
     >>> st.indices.numpy().tolist(), st.values.numpy().tolist()
-    ([[0, 1], [1, 3], [2, 0]], [2, 5, 1])
+    ([[0, 1], [1, 3], [2, 0]], [2, 1, 5])
     """
     import tensorflow as tf
 

@@ -9,7 +9,7 @@ torch are imported inside the functions.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Sized
 from typing import Any
 
 import numpy as np
@@ -90,8 +90,9 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
         shape.
     dtype : dtype, optional
         Value dtype of the elements (NumPy, TensorFlow or a name). Samples of
-        another dtype of the same kind are cast (``float64`` → ``float32``);
-        a cast across kinds raises. Default: the first element's dtype, which
+        another dtype of the same kind are cast (``float64`` → ``float32``,
+        ``int64`` → ``int32``); a cast across kinds (``int64`` → ``float32``)
+        raises. Default: the first element's dtype, which
         every later element must have.
 
     Returns
@@ -100,6 +101,7 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
         ``element_spec`` is ``tf.SparseTensorSpec(shape, dtype)``; elements are
         ordered without duplicates (duplicates in a sample are summed). Works
         with ``.batch()``, ``.prefetch()``, ``.map()`` and ``keras.Model.fit``.
+        A source with a length (a list) gives a dataset of known cardinality.
 
     Raises
     ------
@@ -121,8 +123,8 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
     >>> import arraymask as am
     >>> rows = [am.COO.from_dense(np.array([0.0, 1.5, 0.0], dtype=np.float32))] * 4
     >>> ds = am.sparse.tf_dataset(rows).batch(2)
-    >>> [tuple(b.dense_shape.numpy()) for b in ds]
-    [(2, 3), (2, 3)]
+    >>> [b.dense_shape.numpy().tolist() for b in ds]
+    [[2, 3], [2, 3]]
     """
     import tensorflow as tf
 
@@ -160,9 +162,11 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
     def generate() -> Iterator[Any]:
         from ..interop.tensorflow import to_tensorflow
 
-        stream = itertools.chain(peeked, make_iter()) if one_shot else make_iter()
         if one_shot:
-            peeked.clear()
+            stream: Iterator[Any] = itertools.chain(tuple(peeked), make_iter())
+            peeked.clear()  # the first element is yielded on the first pass only
+        else:
+            stream = make_iter()
         for position, item in enumerate(stream):
             coo = _as_coo(item, position)
             if coo.ndim != len(dims):
@@ -178,9 +182,7 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
                 )
             sparse = to_tensorflow(coo)
             if sparse.dtype != tf_dtype:
-                if not cast_allowed or not np.can_cast(
-                    sparse.dtype.as_numpy_dtype, tf_dtype.as_numpy_dtype, "same_kind"
-                ):
+                if not cast_allowed or not _same_kind(sparse.dtype, tf_dtype):
                     raise TypeError(
                         f"tf_dataset element {position} has dtype {sparse.dtype.name}, "
                         f"but the dataset's dtype is {tf_dtype.name}"
@@ -191,7 +193,18 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
                 )
             yield sparse
 
-    return tf.data.Dataset.from_generator(generate, output_signature=spec)
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=spec)
+    if isinstance(source, Sized) and not one_shot:
+        # a known length lets Keras count steps per epoch (no "ran out of data")
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(source)))
+    return dataset
+
+
+def _same_kind(source: Any, target: Any) -> bool:
+    """A cast between two TF dtypes stays within one kind (float→float, int→int)."""
+    kinds = {np.dtype(d.as_numpy_dtype).kind if d.is_numpy_compatible else d.name
+             for d in (source, target)}
+    return len(kinds) == 1
 
 
 def _numpy_dtype(dtype: Any) -> Any:
