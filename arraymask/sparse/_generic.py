@@ -23,6 +23,7 @@ segmented scan, whose rounding may differ in the last bits).
 
 from __future__ import annotations
 
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -79,6 +80,15 @@ def _linear(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
     for axis, size in enumerate(shape):
         key = key * xp.asarray(size, dtype=dt) + coords[axis, :]
     return key
+
+
+def _take(x: Any, indices: Any, xp: ModuleType) -> Any:
+    """``xp.take(x, indices)``; Dask's spurious ComplexWarning (from its meta) is silenced."""
+    if not capabilities(xp).lazy:
+        return xp.take(x, indices)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Casting complex values")
+        return xp.take(x, indices)
 
 
 def _count(flags: Any, xp: ModuleType) -> int:
@@ -177,11 +187,11 @@ def _segmented_scan(values: Any, run_start: Any, max_run: int, op: Any, xp: Modu
 
 def _sequential_sum(values: Any, starts: Any, lengths: Any, max_run: int, xp: ModuleType) -> Any:
     """Sum of each run, adding its elements one after the other."""
-    acc = xp.take(values, starts)
+    acc = _take(values, starts, xp)
     last = values.shape[0] - 1
     for j in range(1, max_run):
         pos = xp.minimum(starts + j, xp.asarray(last, dtype=starts.dtype))
-        acc = xp.where(lengths > j, acc + xp.take(values, pos), acc)
+        acc = xp.where(lengths > j, acc + _take(values, pos, xp), acc)
     return acc
 
 
@@ -220,10 +230,10 @@ def reduce_sorted(
         return coords, values, dup
     out_coords = xp.take(coords, starts, axis=1)
     if policy == "first":
-        return out_coords, xp.take(values, starts), None
+        return out_coords, _take(values, starts, xp), None
     if policy == "last":
-        return out_coords, xp.take(values, ends - 1), None
-    if values.dtype == xp.float16:  # reduced in float32, rounded once (like the kernel)
+        return out_coords, _take(values, ends - 1, xp), None
+    if values.dtype == getattr(xp, "float16", None):  # reduced in float32, rounded once (like the kernel)
         oc, ov, _ = reduce_sorted(coords, xp.astype(values, xp.float32), policy, xp)
         return oc, xp.astype(ov, xp.float16), None
     lengths = ends - starts
@@ -240,7 +250,7 @@ def reduce_sorted(
     else:
         op = xp.logical_or if is_bool else xp.maximum
     scanned = _segmented_scan(values, run_start, max_run, op, xp)
-    return out_coords, xp.take(scanned, ends - 1), None
+    return out_coords, _take(scanned, ends - 1, xp), None
 
 
 def dense_to_coo(x: Any, fill_value: Any, xp: ModuleType) -> tuple[Any, Any]:
@@ -251,7 +261,7 @@ def dense_to_coo(x: Any, fill_value: Any, xp: ModuleType) -> tuple[Any, Any]:
     keep = flat != xp.asarray(fill_value, dtype=x.dtype, device=_device(x))
     nnz = _count(keep, xp)
     pos = _positions(keep, nnz, xp)
-    values = xp.take(flat, pos)
+    values = _take(flat, pos, xp)
     rows = []
     rest = pos
     for size in reversed(shape):
@@ -288,7 +298,7 @@ def coo_to_dense(
     j = xp.searchsorted(keys, pos)
     j = xp.minimum(j, xp.asarray(keys.shape[0] - 1, dtype=j.dtype))
     found = xp.take(keys, j) == pos
-    return xp.reshape(xp.where(found, xp.take(values, j), base), shape)
+    return xp.reshape(xp.where(found, _take(values, j, xp), base), shape)
 
 
 def out_of_range(coords: Any, axis: int, col: int, shape: tuple[int, ...]) -> IndexError:
@@ -315,7 +325,7 @@ def canonicalize(
     if status == ORDER_UNSORTED:
         perm = sort_order(coords, shape, xp)
         coords = xp.take(coords, perm, axis=1)
-        values = xp.take(values, perm)
+        values = _take(values, perm, xp)
     out_coords, out_values, dup = reduce_sorted(coords, values, policy, xp)
     if dup is not None:
         return coords, values, dup, False

@@ -257,6 +257,10 @@ class COO:
         xp = _backend.namespace(x)
         x = _backend.as_array(x, xp)
         fill_value = _check_fill(fill_value, x.dtype, xp)
+        if _backend.capabilities(xp).lazy:  # Dask: block by block, combined lazily
+            from ..chunked import coo as _chunked_coo
+
+            return _chunked_coo.from_dense(cls, x, fill_value)
         shape = _checked_shape(tuple(int(s) for s in x.shape), xp)
         host = _backend.host_view(x)
         if host is not None:
@@ -283,6 +287,10 @@ class COO:
         mask = _backend.as_array(mask, xp)
         if mask.dtype != xp.bool:
             raise TypeError(f"mask must have a boolean dtype, got {mask.dtype}")
+        if _backend.capabilities(xp).lazy:  # Dask: block by block, combined lazily
+            from ..chunked import coo as _chunked_coo
+
+            return _chunked_coo.from_mask(cls, mask, values)
         base = cls.from_dense(mask, fill_value=False)
         if values is None:
             return base
@@ -331,8 +339,11 @@ class COO:
         elif not keys:
             raise ValueError("shape is required when d is empty")
         ndim = lengths.pop() if lengths else len(dims)
+        raw = np.array(keys) if keys else np.zeros((0, ndim), dtype=np.int64)
+        if raw.dtype.kind not in "iu":
+            raise TypeError(f"d must have integer coordinate keys, got {_show(keys[0])} ...")
         try:
-            coords = np.array(keys, dtype=np.int64).reshape(len(keys), ndim).T
+            coords = raw.astype(np.int64).reshape(len(keys), ndim).T
         except (TypeError, ValueError, OverflowError) as exc:
             raise TypeError(f"d must have integer coordinate keys: {exc}") from None
         values = np.asarray(list(d.values()), dtype=dtype)
@@ -411,6 +422,15 @@ class COO:
             dense = _kernels.coo_to_dense(pair[0], pair[1], self._shape, fill_value)
             return _backend.from_host(dense, self._values)
         return _generic.coo_to_dense(c._coords, c._values, self._shape, fill_value, xp)
+
+    def to_dask(self, chunks: Any = "auto", *, dense: bool = False) -> Any:
+        """Dask array of pydata ``sparse.COO`` chunks (``dense=True``: dense chunks).
+
+        See :func:`arraymask.chunked.coo.to_dask`.
+        """
+        from ..chunked import coo as _chunked_coo
+
+        return _chunked_coo.to_dask(self, chunks, dense=dense)
 
     # ------------------------------------------------- adapters (interop/)
     def to_tensorflow(self, *, duplicates: str = "sum") -> Any:

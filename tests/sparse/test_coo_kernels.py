@@ -1,0 +1,195 @@
+"""The compiled COO kernels agree with a slow reference and with the array-API twin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _coo_reference import POLICIES, canonical, from_dense, to_dense
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arraymask._backend import namespace
+from arraymask.sparse import COO, _generic, _kernels
+
+XP = namespace(np.zeros(1))
+DTYPES = [
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+    np.uint64, np.float16, np.float32, np.float64, np.complex64, np.complex128,
+]
+
+
+def random_values(rng: np.random.Generator, dtype: type, n: int) -> np.ndarray:
+    dt = np.dtype(dtype)
+    if dt == np.bool_:
+        return rng.random(n) < 0.5
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max, n, dtype=dt, endpoint=True)
+    v = rng.normal(size=n) * 4
+    if dt.kind == "c":
+        v = v + 1j * rng.normal(size=n)
+    v = v.astype(dt)
+    if n and dt.kind == "f":  # adversarial specials
+        specials = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0], dtype=dt)
+        pos = rng.integers(0, n, min(n, 5))
+        v[pos] = specials[: pos.size]
+    return v
+
+
+@st.composite
+def coo_inputs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    ndim = draw(st.integers(1, 4))
+    huge = draw(st.sampled_from([False, False, False, True]))
+    if huge:  # prod(shape) beyond 63 bits: the multi-key path
+        shape = tuple(draw(st.sampled_from([3, 2**40, 2**62])) for _ in range(max(ndim, 2)))
+    else:
+        shape = tuple(draw(st.integers(1, 7)) for _ in range(ndim))
+    nnz = draw(st.sampled_from([0, 1, 2, 5, 17, 60, 300, 2000]))
+    distinct = draw(st.sampled_from([1, 3, 50, 10**9]))  # heavy duplicates .. none
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pool = np.stack([rng.integers(0, s, min(distinct, max(nnz, 1))) for s in shape])
+    coords = pool[:, rng.integers(0, pool.shape[1], nnz)]
+    order = draw(st.sampled_from(["random", "sorted", "reversed"]))
+    if order != "random" and nnz:
+        perm = np.lexsort(coords[::-1])
+        coords = coords[:, perm if order == "sorted" else perm[::-1]]
+    dtype = draw(st.sampled_from(DTYPES))
+    values = random_values(rng, dtype, nnz)
+    if draw(st.booleans()):  # non-contiguous views
+        coords = np.repeat(coords, 2, axis=1)[:, ::2]
+        values = np.repeat(values, 2)[::2]
+    return coords.astype(np.int64), values, shape
+
+
+def _check_policy(coords: np.ndarray, values: np.ndarray, shape: tuple[int, ...], policy: str):
+    if policy in {"min", "max"} and values.dtype.kind == "c":
+        return
+    before = (coords.copy(), values.copy())
+    ref = canonical(coords, values, shape, policy)
+    got = _kernels.canonicalize(coords, values, shape, policy)
+    twin = _generic.canonicalize(coords, values, shape, policy, XP)
+    np.testing.assert_array_equal(coords, before[0], strict=True)
+    np.testing.assert_array_equal(values, before[1], strict=True)
+    assert got[2] == ref[2] == twin[2]
+    if ref[2] is not None:
+        return
+    for out in (got, twin):
+        np.testing.assert_array_equal(out[0], ref[0], strict=True)
+        np.testing.assert_array_equal(out[1], ref[1], strict=True)
+    assert got[3] == twin[3]
+    n_distinct = len({tuple(c) for c in coords.T.tolist()})
+    assert got[3] == (policy != "keep" or n_distinct == coords.shape[1])
+
+
+@given(coo_inputs(), st.sampled_from(POLICIES))
+def test_canonical_agrees_with_reference_and_twin(data, policy):
+    _check_policy(*data, policy)
+
+
+@given(coo_inputs())
+def test_to_dense_agrees(data):
+    coords, values, shape = data
+    if np.prod(np.array(shape, dtype=object)) > 10**5:
+        return
+    c = COO(coords, values, shape)
+    want = to_dense(coords, values, shape, 0)
+    np.testing.assert_array_equal(c.to_dense(), want, strict=True)
+    canon = c.canonical()
+    twin = _generic.coo_to_dense(canon.coords, canon.values, shape, 0, XP)
+    np.testing.assert_array_equal(twin, want, strict=True)
+
+
+@st.composite
+def dense_inputs(draw: st.DrawFn) -> np.ndarray:
+    ndim = draw(st.integers(0, 4))
+    shape = tuple(draw(st.integers(0, 9)) for _ in range(ndim))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    dtype = draw(st.sampled_from(DTYPES))
+    size = int(np.prod(shape))
+    x = random_values(rng, dtype, size)
+    x = np.where(rng.random(size) < draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])), x, x.dtype.type(0))
+    x = x.astype(dtype).reshape(shape)
+    view = draw(st.sampled_from(["plain", "reversed", "strided", "transposed"]))
+    if ndim and view == "reversed":
+        x = x[..., ::-1]
+    elif ndim and view == "strided":
+        x = x[..., ::2]
+    elif ndim >= 2 and view == "transposed":
+        x = x.swapaxes(0, -1)
+    return x
+
+
+@given(dense_inputs(), st.sampled_from([0, 1]))
+def test_from_dense_agrees_with_nonzero_and_twin(x, fill):
+    want = from_dense(x, fill)
+    got = _kernels.dense_to_coo(x, fill)
+    twin = _generic.dense_to_coo(x, fill, XP)
+    for out in (got, twin):
+        np.testing.assert_array_equal(out[0], want[0], strict=True)
+        np.testing.assert_array_equal(out[1], want[1], strict=True)
+
+
+def test_parallel_paths_agree_with_reference():
+    """Above the parallel threshold (chunks per thread) on random and sorted input."""
+    rng = np.random.default_rng(7)
+    n = 300_000
+    for shape in [(900, 800), (2**20, 2**20), (40, 50, 60, 7)]:
+        coords = np.stack([rng.integers(0, s, n) for s in shape])
+        values = rng.normal(size=n).astype(np.float32)
+        for policy in ("sum", "first", "last", "keep", "max"):
+            got = _kernels.canonicalize(coords, values, shape, policy)
+            twin = _generic.canonicalize(coords, values, shape, policy, XP)
+            np.testing.assert_array_equal(got[0], twin[0], strict=True)
+            np.testing.assert_array_equal(got[1], twin[1], strict=True)
+        x = np.where(rng.random((700, 600)) < 0.05, rng.normal(size=(700, 600)), 0.0)
+        for view in (x, x[::-1, ::-1], x.T):
+            got = _kernels.dense_to_coo(view, 0)
+            want = from_dense(view, 0)
+            np.testing.assert_array_equal(got[0], want[0], strict=True)
+            np.testing.assert_array_equal(got[1], want[1], strict=True)
+
+
+def test_float16_exact():
+    bits = np.arange(2**16, dtype=np.uint16)
+    x = bits.view(np.float16).reshape(256, 256)
+    got = _kernels.dense_to_coo(x, 0)
+    want = from_dense(x, 0)
+    np.testing.assert_array_equal(got[0], want[0], strict=True)
+    np.testing.assert_array_equal(got[1].view(np.uint16), want[1].view(np.uint16), strict=True)
+    assert got[1].size == 2**16 - 2  # +0 and -0 dropped, every NaN kept
+
+
+def test_fast_path_is_taken(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("array-API twin used for NumPy input")
+
+    for name in ("canonicalize", "dense_to_coo", "coo_to_dense", "scan"):
+        monkeypatch.setattr(_generic, name, fail)
+    c = COO(np.array([[2, 0, 2]]), np.array([1.0, 2.0, 3.0]), (3,))
+    assert c.canonical().values.tolist() == [2.0, 4.0]
+    assert COO.from_dense(np.eye(3)).nnz == 3
+    assert c.to_dense().tolist() == [2.0, 0.0, 4.0]
+
+
+def test_already_canonical_detected_without_work(monkeypatch):
+    coords = np.array([[0, 1, 1], [2, 0, 3]])
+    c = COO(coords, np.ones(3), (2, 4))
+    assert c.is_canonical
+    monkeypatch.setattr(_kernels, "canonicalize", lambda *a: (_ for _ in ()).throw(AssertionError))
+    assert c.canonical("error") is c
+
+
+@pytest.mark.slow
+def test_large_canonical_5m():
+    rng = np.random.default_rng(3)
+    n = 5_000_000
+    shape = (2**20, 2**20)
+    coords = np.stack([rng.integers(0, 2**12, n), rng.integers(0, 2**20, n)])
+    values = rng.integers(-100, 100, n).astype(np.int64)
+    out = COO(coords, values, shape, check=False).canonical()
+    key = coords[0] * shape[1] + coords[1]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    sums = np.bincount(inverse, weights=values).astype(np.int64)
+    np.testing.assert_array_equal(out.coords[0] * shape[1] + out.coords[1], uniq)
+    np.testing.assert_array_equal(out.values, sums)
+    assert out.is_canonical
