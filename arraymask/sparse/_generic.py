@@ -233,7 +233,7 @@ def reduce_sorted(
         return out_coords, _take(values, starts, xp), None
     if policy == "last":
         return out_coords, _take(values, ends - 1, xp), None
-    if values.dtype == getattr(xp, "float16", None):  # reduced in float32, rounded once (like the kernel)
+    if values.dtype == getattr(xp, "float16", None):  # float32, rounded once, like the kernel
         oc, ov, _ = reduce_sorted(coords, xp.astype(values, xp.float32), policy, xp)
         return oc, xp.astype(ov, xp.float16), None
     lengths = ends - starts
