@@ -1,0 +1,315 @@
+"""Top-k masks of chunked Dask arrays by a tree reduction of per-chunk candidates.
+
+:func:`arraymask.topk_mask` (and the functions built on it:
+``top_fraction_mask``, ``random_mask(exact=True)``, ``nm_mask``,
+``nucleus_mask``) come here for a Dask input, after validation. The ranked
+axis is never gathered into one chunk:
+
+1. **candidates** — every chunk selects the top ``K = max(k)`` entries of each
+   of its slices with the compiled radix-select kernel (ties: lower index) and
+   keeps their values and *global* positions (``map_blocks``; a record array
+   ``(value, index)`` of width ``min(K, chunk)`` along the axis);
+2. **merge** — groups of :data:`SPLIT_EVERY` neighbouring candidate blocks are
+   concatenated and cut back to the best ``K`` by the total order "value, then
+   lower index" (a lexicographic sort of at most ``SPLIT_EVERY * K`` entries
+   per slice), level after level, until one block remains per slice;
+3. **threshold** — the ``k``-th best candidate ``(t, i_t)`` of each slice (its
+   own ``k`` for a per-row ``k``);
+4. **mask** — ``map_blocks`` over the input once more: an entry is True when
+   it ranks strictly better than ``t``, or equals ``t`` with global index
+   ``<= i_t`` (``ties="all"``: any index).
+
+The union of every chunk's top ``K`` holds the global top ``K``, so the result
+is exactly the in-memory mask: NaN ranks above ``+inf``, ``-0.0`` ties
+``0.0``, ties go to the lower index. The input is read twice (steps 1 and 4):
+persist it, or chunk whole slices, when it is expensive to produce. When the
+axis has a single chunk there is nothing to reduce: one ``map_blocks`` pass.
+``axis=None`` reduces the candidates of all blocks with ``dask.delayed``
+(global row-major positions). Per-task memory: one input chunk, or
+``SPLIT_EVERY * K`` candidates per slice of a block.
+
+Arrays whose chunks are not NumPy (CuPy-backed Dask) take the simple route:
+the axis is rechunked into one chunk and each block ranked by its own
+namespace.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from ._common import numpy_chunks, require_known_chunks
+
+__all__ = ["SPLIT_EVERY", "topk_mask"]
+
+#: Candidate blocks merged per task in the tree reduction.
+SPLIT_EVERY = 8
+
+
+def topk_mask(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> Any:
+    """Lazy top-k mask of dask array ``x`` (arguments already validated).
+
+    ``axis`` is normalised (or None), ``k`` a Python int or an integer array
+    (NumPy or Dask) broadcasting against ``x.shape`` without ``axis``, within
+    ``[0, n]``.
+
+    >>> import numpy as np, dask.array as da
+    >>> x = da.from_array(np.array([[3, 1, 4, 1, 5, 9, 2, 6]]), chunks=(1, 3))
+    >>> m = topk_mask(x, 3, 1, largest=True, ties="index")
+    >>> m.chunks
+    ((1,), (3, 3, 2))
+    >>> m.compute().astype(int)
+    array([[0, 0, 0, 0, 1, 1, 0, 1]])
+    """
+    import dask.array as da
+
+    require_known_chunks(x, "x")
+    if x.dtype == np.bool_:
+        x = x.astype(np.uint8)
+    if 0 in x.shape:
+        return da.zeros(x.shape, chunks=x.chunks, dtype=bool)
+    if axis is None:
+        kmax = int(k)
+        if kmax == 0:
+            return da.zeros(x.shape, chunks=x.chunks, dtype=bool)
+        if x.npartitions == 1 or not numpy_chunks(x):
+            whole = x.rechunk({i: -1 for i in range(x.ndim)})
+            return _whole_slices(whole, kmax, None, largest=largest, ties=ties).rechunk(x.chunks)
+        return _global(x, kmax, largest=largest, ties=ties)
+    kmax = k if isinstance(k, int) else _max_of(k)
+    if kmax == 0:
+        return da.zeros(x.shape, chunks=x.chunks, dtype=bool)
+    if len(x.chunks[axis]) == 1 or not numpy_chunks(x):
+        rows = x.rechunk({axis: -1})
+        return _whole_slices(rows, k, axis, largest=largest, ties=ties)
+    return _tree(x, k, kmax, axis, largest=largest, ties=ties)
+
+
+def _max_of(k: Any) -> int:
+    """Largest requested count (computes a Dask ``k``: it is small)."""
+    if hasattr(k, "compute"):
+        return int(k.max().compute()) if k.size else 0
+    arr = np.asarray(k)
+    return int(arr.max()) if arr.size else 0
+
+
+def _k_blocks(k: Any, x: Any, axis: int) -> Any:
+    """``k`` as a dask array shaped like ``x`` with ``axis`` of length 1, chunked alike."""
+    import dask.array as da
+
+    batch = x.shape[:axis] + x.shape[axis + 1 :]
+    kb = da.broadcast_to(da.asarray(k), batch)
+    kb = da.expand_dims(kb, axis)
+    return kb.rechunk((*x.chunks[:axis], (1,), *x.chunks[axis + 1 :]))
+
+
+# ---------------------------------------------------------------- one chunk per slice
+
+
+def _rank_block(block: Any, k: Any, *, axis: int | None, largest: bool, ties: str) -> Any:
+    """Top-k of one block holding whole slices, by the block's own route."""
+    from .._backend import namespace
+    from ..masks.topk import _topk
+
+    bxp = namespace(block)
+    if not isinstance(k, int) and axis is not None:
+        k = namespace(k).squeeze(k, axis=axis)
+    return _topk(block, k, axis, bxp, largest=largest, ties=ties)
+
+
+def _whole_slices(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> Any:
+    import dask.array as da
+
+    fn = functools.partial(_rank_block, axis=axis, largest=largest, ties=ties)
+    meta = x._meta.astype(bool) if hasattr(x._meta, "astype") else None
+    if isinstance(k, int):
+        return da.map_blocks(fn, x, k=k, dtype=bool, meta=meta)
+    return da.map_blocks(fn, x, _k_blocks(k, x, axis), dtype=bool, meta=meta)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- tree along an axis
+
+
+def _record(dtype: Any) -> np.dtype:
+    return np.dtype([("v", np.dtype(dtype)), ("i", np.int64)])
+
+
+def _select(block: np.ndarray, kc: int, axis: int | None, largest: bool) -> np.ndarray:
+    """Mask of the top ``kc`` of every slice (ties: lower index), compiled kernel."""
+    from ..masks import _topk_host
+
+    return _topk_host.topk_host(block, kc, axis, largest=largest, ties="index")
+
+
+def _candidates(block: np.ndarray, *, kmax: int, axis: int, largest: bool,
+                block_info: Any = None) -> np.ndarray:
+    """Values and global positions of the top ``min(kmax, chunk)`` of each slice."""
+    offset = block_info[0]["array-location"][axis][0]
+    c = block.shape[axis]
+    kc = min(kmax, c)
+    moved = np.moveaxis(block, axis, -1)
+    chosen = np.moveaxis(_select(block, kc, axis, largest), axis, -1)
+    out = np.empty((*moved.shape[:-1], kc), dtype=_record(block.dtype))
+    out["v"] = moved[chosen].reshape(out.shape)
+    positions = np.broadcast_to(np.arange(offset, offset + c, dtype=np.int64), moved.shape)
+    out["i"] = positions[chosen].reshape(out.shape)
+    return np.moveaxis(out, -1, axis)
+
+
+def _best_first(moved: np.ndarray, kc: int, largest: bool) -> np.ndarray:
+    """The best ``kc`` records along the last axis, best first (value, then lower index)."""
+    v, i = moved["v"], moved["i"]
+    if largest:
+        order = np.lexsort((-i, v), axis=-1)[..., ::-1][..., :kc]
+    else:
+        order = np.lexsort((i, v), axis=-1)[..., :kc]
+    return np.take_along_axis(moved, order, axis=-1)
+
+
+def _merge(block: np.ndarray, *, kmax: int, axis: int, largest: bool) -> np.ndarray:
+    moved = np.moveaxis(block, axis, -1)
+    kc = min(kmax, moved.shape[-1])
+    return np.moveaxis(_best_first(moved, kc, largest), -1, axis)
+
+
+def _threshold_record(dtype: Any) -> np.dtype:
+    return np.dtype([("t", np.dtype(dtype)), ("i", np.int64), ("on", np.bool_)])
+
+
+def _threshold(block: np.ndarray, k: Any, *, axis: int) -> np.ndarray:
+    """The ``k``-th best candidate ``(t, i_t)`` of each slice; ``on`` is ``k > 0``."""
+    moved = np.moveaxis(block, axis, -1)
+    width = moved.shape[-1]
+    kk = np.broadcast_to(np.asarray(k) if isinstance(k, int)
+                         else np.moveaxis(np.asarray(k), axis, -1)[..., 0], moved.shape[:-1])
+    pos = np.clip(kk.astype(np.int64) - 1, 0, width - 1)[..., None]
+    out = np.empty((*moved.shape[:-1], 1), dtype=_threshold_record(moved.dtype["v"]))
+    out["t"] = np.take_along_axis(moved["v"], pos, axis=-1)
+    out["i"] = np.take_along_axis(moved["i"], pos, axis=-1)
+    out["on"] = (kk > 0)[..., None]
+    return np.moveaxis(out, -1, axis)
+
+
+def _compare(block: np.ndarray, t: np.ndarray, largest: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(strictly better than t, equal to t)`` with NaN above +inf and all NaNs equal."""
+    if block.dtype.kind == "f":
+        xn, tn = np.isnan(block), np.isnan(t)
+        better = ((block > t) | (xn & ~tn)) if largest else ((block < t) | (~xn & tn))
+        return better, (block == t) | (xn & tn)
+    return (block > t) if largest else (block < t), block == t
+
+
+def _final(block: np.ndarray, thr: np.ndarray, *, axis: int, largest: bool, ties: str,
+           block_info: Any = None) -> np.ndarray:
+    better, equal = _compare(block, thr["t"], largest)
+    if ties == "index":
+        offset = block_info[0]["array-location"][axis][0]
+        shape = [1] * block.ndim
+        shape[axis] = block.shape[axis]
+        position = np.arange(offset, offset + block.shape[axis], dtype=np.int64).reshape(shape)
+        equal &= position <= thr["i"]
+    better |= equal
+    better &= thr["on"]
+    return better
+
+
+def _tree(x: Any, k: Any, kmax: int, axis: int, *, largest: bool, ties: str) -> Any:
+    import dask.array as da
+
+    rec = _record(x.dtype)
+    meta = np.empty((0,) * x.ndim, dtype=rec)
+    chunks = list(x.chunks)
+    chunks[axis] = tuple(min(kmax, c) for c in x.chunks[axis])
+    cand = da.map_blocks(_candidates, x, kmax=kmax, axis=axis, largest=largest,
+                         chunks=tuple(chunks), dtype=rec, meta=meta)
+    merge = functools.partial(_merge, kmax=kmax, axis=axis, largest=largest)
+    while len(cand.chunks[axis]) > 1:
+        widths = cand.chunks[axis]
+        groups = tuple(sum(widths[i : i + SPLIT_EVERY]) for i in range(0, len(widths), SPLIT_EVERY))
+        cand = cand.rechunk({axis: groups})
+        chunks = list(cand.chunks)
+        chunks[axis] = tuple(min(kmax, g) for g in groups)
+        cand = da.map_blocks(merge, cand, chunks=tuple(chunks), dtype=rec, meta=meta)
+    trec = _threshold_record(x.dtype)
+    tmeta = np.empty((0,) * x.ndim, dtype=trec)
+    chunks = list(cand.chunks)
+    chunks[axis] = (1,)
+    if isinstance(k, int):
+        thr = da.map_blocks(_threshold, cand, k=k, axis=axis, chunks=tuple(chunks), dtype=trec,
+                            meta=tmeta)
+    else:
+        thr = da.map_blocks(_threshold, cand, _k_blocks(k, cand, axis), axis=axis,
+                            chunks=tuple(chunks), dtype=trec, meta=tmeta)
+    return da.map_blocks(_final, x, thr, axis=axis, largest=largest, ties=ties, dtype=bool,
+                         meta=np.empty((0,) * x.ndim, dtype=bool))
+
+
+# ---------------------------------------------------------------- axis=None
+
+
+def _flat_candidates(block: np.ndarray, offsets: tuple[int, ...], shape: tuple[int, ...],
+                     kmax: int, largest: bool) -> np.ndarray:
+    """Top ``min(kmax, block.size)`` of a block with global row-major positions."""
+    kc = min(kmax, block.size)
+    chosen = _select(block, kc, None, largest)
+    out = np.empty(kc, dtype=_record(block.dtype))
+    out["v"] = block[chosen]
+    local = np.nonzero(chosen)
+    coords = tuple(c + o for c, o in zip(local, offsets, strict=True))
+    out["i"] = np.ravel_multi_index(coords, shape)
+    return out
+
+
+def _flat_merge(*parts: np.ndarray, kmax: int, largest: bool) -> np.ndarray:
+    both = np.concatenate(parts)
+    return _best_first(both, min(kmax, both.shape[0]), largest)
+
+
+def _flat_threshold(cand: np.ndarray, k: int) -> np.ndarray:
+    out = np.empty((), dtype=_threshold_record(cand.dtype["v"]))
+    out["t"] = cand["v"][k - 1]
+    out["i"] = cand["i"][k - 1]
+    out["on"] = True
+    return out
+
+
+def _final_global(block: np.ndarray, thr: np.ndarray, *, shape: tuple[int, ...],
+                  largest: bool, ties: str, block_info: Any = None) -> np.ndarray:
+    better, equal = _compare(block, thr["t"], largest)
+    if ties == "index":
+        strides = [math.prod(shape[d + 1 :]) for d in range(len(shape))]
+        position = np.zeros((1,) * block.ndim, dtype=np.int64)
+        for d, (lo, hi) in enumerate(block_info[0]["array-location"]):
+            view = [1] * block.ndim
+            view[d] = hi - lo
+            position = position + (np.arange(lo, hi, dtype=np.int64) * strides[d]).reshape(view)
+        equal &= position <= thr["i"]
+    better |= equal
+    return better
+
+
+def _global(x: Any, k: int, *, largest: bool, ties: str) -> Any:
+    """``axis=None``: candidates of every block reduced with ``dask.delayed``."""
+    import dask
+    import dask.array as da
+
+    starts = [np.concatenate(([0], np.cumsum(c[:-1]))) for c in x.chunks]
+    shape = tuple(int(s) for s in x.shape)
+    blocks = x.to_delayed()
+    cands = []
+    for index in np.ndindex(*blocks.shape):
+        offsets = tuple(int(starts[d][i]) for d, i in enumerate(index))
+        cands.append(dask.delayed(_flat_candidates, pure=True)(blocks[index], offsets, shape,
+                                                               k, largest))
+    merge = functools.partial(_flat_merge, kmax=k, largest=largest)
+    while len(cands) > 1:
+        cands = [dask.delayed(merge, pure=True)(*cands[i : i + SPLIT_EVERY])
+                 for i in range(0, len(cands), SPLIT_EVERY)]
+    trec = _threshold_record(x.dtype)
+    thr = da.from_delayed(dask.delayed(_flat_threshold, pure=True)(cands[0], k), shape=(),
+                          dtype=trec, meta=np.empty((), dtype=trec))
+    return da.map_blocks(_final_global, x, thr, shape=shape, largest=largest, ties=ties,
+                         dtype=bool, meta=np.empty((0,) * x.ndim, dtype=bool))
