@@ -86,13 +86,16 @@ def _layout(x: Array, axis: int | None) -> tuple[int | None, int, tuple[int, ...
 
 
 def _param_array(value: object, name: str, x: Array, xp: ModuleType) -> Array:
-    """``value`` (array or sequence) as an array of ``x``'s namespace and device."""
-    if is_array(value):
-        if type(value) is np.ndarray:  # NumPy parameters go to any namespace
-            return value if type(x) is np.ndarray else xp.asarray(value, device=device_of(x))
-        namespace(x, value)  # TypeError for other mixed namespaces
+    """``value`` (array or sequence) as an array of ``x``'s namespace and device.
+
+    NumPy arrays and Python sequences go to any namespace; arrays of another
+    non-NumPy namespace raise ``TypeError``.
+    """
+    if is_array(value) and type(value) is not np.ndarray:
+        namespace(x, value)
         return value
-    return as_array(np.asarray(value), xp, device=device_of(x))
+    host = np.asarray(value)
+    return host if type(x) is np.ndarray else xp.asarray(host, device=device_of(x))
 
 
 def _check_batch_shape(shape: tuple[int, ...], batch: tuple[int, ...], name: str,
@@ -156,8 +159,10 @@ def _topk(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
         if k_host is not None:
             mask = _topk_host.topk_host(host, k_host, axis, largest=largest, ties=ties)
             return from_host(mask, x)
-    if capabilities(xp).lazy:
-        return _topk_dask(x, k, axis, xp, largest=largest, ties=ties)
+    if capabilities(xp).lazy:  # Dask: tree reduction of per-chunk candidates
+        from ..chunked import topk as _chunked_topk
+
+        return _chunked_topk.topk_mask(x, k, axis, largest=largest, ties=ties)
     return _topk_generic_route(x, k, axis, xp, largest=largest, ties=ties)
 
 
@@ -199,7 +204,7 @@ def _topk_dask(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
         return da.map_blocks(fn, rows, k=k, dtype=bool)
     batch = rows.shape[:axis] + rows.shape[axis + 1 :]
     kb = da.expand_dims(da.broadcast_to(da.asarray(k), batch), axis)
-    chunks = rows.chunks[:axis] + ((1,),) + rows.chunks[axis + 1 :]
+    chunks = (*rows.chunks[:axis], (1,), *rows.chunks[axis + 1:])
     kb = kb.rechunk(chunks)
     return da.map_blocks(fn, rows, kb, dtype=bool)
 
@@ -506,7 +511,7 @@ def nm_mask(x: Array, n: int, m: int, /, *, axis: int = -1) -> Array:
     else:
         magnitude, largest = x, True
     shape = tuple(x.shape)
-    grouped_shape = shape[:ax] + (length // m, m) + shape[ax + 1 :]
+    grouped_shape = (*shape[:ax], length // m, m, *shape[ax + 1:])
     if capabilities(xp).lazy:
         magnitude = magnitude.rechunk({ax: -1})
     grouped = xp.reshape(magnitude, grouped_shape)
