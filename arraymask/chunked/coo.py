@@ -125,7 +125,7 @@ def from_dense(cls: Any, x: Any, fill_value: Any) -> LazyCOO:
 
     >>> import numpy as np, dask.array as da
     >>> from arraymask.sparse import COO
-    >>> c = COO.from_dense(da.from_array(np.eye(3), chunks=1))
+    >>> c = COO.from_dense(da.from_array(np.eye(3), chunks=(1, 3)))
     >>> c
     COO(shape=(3, 3), nnz=?, dtype=float64, lazy: 3 blocks, canonical=True)
     >>> c.compute().coords.tolist()
@@ -352,7 +352,7 @@ def to_dask(coo: Any, chunks: Any = "auto", *, dense: bool = False) -> Any:
     >>> d = to_dask(COO.from_dense(np.eye(4)), chunks=2)
     >>> d.chunks, type(d.blocks[0, 0].compute()).__name__
     (((2, 2), (2, 2)), 'COO')
-    >>> d.compute().todense().trace()
+    >>> float(d.compute().todense().trace())
     4.0
     """
     import dask.array as da
