@@ -1,0 +1,153 @@
+"""The compiled top-k route: taken for NumPy and CPU torch, identical to the twin."""
+
+from __future__ import annotations
+
+import array_api_compat.numpy as cnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import arraymask as am
+from arraymask.masks import _nucleus, _topk_generic, _topk_host, topk
+
+KERNEL_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                 "uint64", "float16", "float32", "float64"]
+
+
+def _generic(x: np.ndarray, k, axis, largest: bool, ties: str) -> np.ndarray:
+    return np.asarray(topk._topk_generic_route(x, k, axis, cnp, largest=largest, ties=ties))
+
+
+@pytest.fixture
+def spies(monkeypatch):
+    """Count compiled calls; make the array-API twin fail loudly if reached."""
+    calls = {"host": 0}
+    real = _topk_host.topk_host
+
+    def host(*args, **kwargs):
+        calls["host"] += 1
+        return real(*args, **kwargs)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the array-API twin ran instead of the compiled kernel")
+
+    monkeypatch.setattr(_topk_host, "topk_host", host)
+    monkeypatch.setattr(_topk_generic, "topk_last_axis", forbidden)
+    monkeypatch.setattr(_nucleus, "_counts_generic", forbidden)
+    return calls
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+def test_compiled_route_is_taken(spies, library):
+    host = np.random.default_rng(0).random((4, 8)).astype(np.float32)
+    if library == "torch":
+        torch = pytest.importorskip("torch")
+        x = torch.from_numpy(host)
+        k = torch.tensor([1, 2, 3, 4])
+    else:
+        x, k = host, np.array([1, 2, 3, 4])
+    am.topk_mask(x, 3)
+    am.topk_mask(x, k, ties="all")
+    am.topk_mask(x, 5, axis=None, largest=False)
+    am.top_fraction_mask(x, 0.5)
+    am.nucleus_mask(x, 0.5)
+    am.nm_mask(x, 2, 4)
+    assert spies["host"] >= 6
+
+
+def test_twin_runs_where_there_is_no_host_view(monkeypatch):
+    xps = pytest.importorskip("array_api_strict")
+    called = []
+    monkeypatch.setattr(_topk_host, "topk_host", lambda *a, **k: called.append(1))
+    am.topk_mask(xps.asarray([3.0, 1.0, 2.0]), 2)
+    assert not called
+
+
+@st.composite
+def kernel_inputs(draw):
+    dtype = np.dtype(draw(st.sampled_from(KERNEL_DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=9))
+    if dtype.kind == "f":
+        elements = st.one_of(
+            st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0]),
+            st.floats(width=8 * dtype.itemsize, allow_nan=True),
+        )
+    else:
+        elements = None
+    x = draw(hnp.arrays(dtype, shape, elements=elements))
+    view = draw(st.sampled_from(["plain", "reversed", "strided", "transposed"]))
+    if view == "reversed":
+        x = x[..., ::-1]
+    elif view == "strided":
+        x = x[..., ::2]
+    elif view == "transposed":
+        x = x.T
+    axis = draw(st.sampled_from([None, *range(-x.ndim, x.ndim)]))
+    n = x.size if axis is None else x.shape[axis]
+    if axis is not None and draw(st.booleans()):
+        batch = x.shape[:axis % x.ndim] + x.shape[axis % x.ndim + 1:]
+        k = draw(hnp.arrays(np.int64, batch, elements=st.integers(0, n)))
+    else:
+        k = draw(st.integers(0, n))
+    return x, k, axis, draw(st.booleans()), draw(st.sampled_from(["index", "all"]))
+
+
+@given(kernel_inputs())
+def test_kernel_agrees_with_twin(case):
+    x, k, axis, largest, ties = case
+    before = x.copy()
+    ax = None if axis is None else axis % x.ndim
+    got = _topk_host.topk_host(x, k, ax, largest=largest, ties=ties)
+    want = _generic(x, k, ax, largest, ties)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(x, before)
+
+
+def _stable_reference(x: np.ndarray, k: int, largest: bool) -> np.ndarray:
+    """Top k of a 1-D float array by a stable lexsort (NaN above +inf)."""
+    nan = np.isnan(x).astype(np.int8)
+    v = np.where(nan, 0.0, x.astype(np.float64)) + 0.0
+    order = np.lexsort((np.arange(x.size), -v, -nan)) if largest else np.lexsort(
+        (np.arange(x.size), v, nan))
+    out = np.zeros(x.size, dtype=bool)
+    out[order[:k]] = True
+    return out
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_long_slices(rows):
+    """Slices of 70000 (keys block by block; one slice splits over the threads)."""
+    rng = np.random.default_rng(rows)
+    x = rng.integers(-50, 50, (rows, 70000)).astype(np.float32)
+    x[:, ::97] = np.nan
+    x[:, 5::89] = -0.0
+    for k in (0, 1, 700, 35000, 69999, 70000):
+        for largest in (True, False):
+            got = am.topk_mask(x, k, largest=largest)
+            for r in range(rows):
+                np.testing.assert_array_equal(got[r], _stable_reference(x[r], k, largest))
+    all_ties = am.topk_mask(x, 700, ties="all")
+    assert (all_ties.sum(axis=1) >= 700).all()
+    np.testing.assert_array_equal(all_ties, _generic(x, 700, 1, True, "all"))
+
+
+@pytest.mark.slow
+def test_long_global_slice_matches_twin():
+    x = np.random.default_rng(9).standard_normal(2_000_003).astype(np.float32)
+    x[::3] = x[7]
+    for k in (1, 20_000, 1_000_000):
+        np.testing.assert_array_equal(am.topk_mask(x, k, axis=None),
+                                      _generic(x, k, None, True, "index"))
+
+
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=150),
+               elements=st.floats(0, 1)),
+    st.floats(0.01, 1.0),
+)
+def test_nucleus_counts_agree_with_twin(probs, p):
+    got = _nucleus._counts_host(probs, p, probs.ndim - 1)
+    want = np.asarray(_nucleus._counts_generic(probs, p, probs.ndim - 1, cnp))
+    np.testing.assert_array_equal(got, want)
