@@ -28,9 +28,12 @@ axis has a single chunk there is nothing to reduce: one ``map_blocks`` pass.
 (global row-major positions). Per-task memory: one input chunk, or
 ``SPLIT_EVERY * K`` candidates per slice of a block.
 
-Arrays whose chunks are not NumPy (CuPy-backed Dask) take the simple route:
-the axis is rechunked into one chunk and each block ranked by its own
-namespace.
+Two cases take the simple route instead — the axis rechunked into one chunk,
+each block ranked by its own namespace: chunks that are not NumPy arrays
+(CuPy-backed Dask), and a per-row ``k`` computed from the data themselves
+(``nucleus_mask``'s counts), whose largest value is unknown until computed.
+Any other per-row ``k`` (NumPy, or a Dask array independent of ``x``) is read
+at call time to size the candidates; it is small, and the data never are.
 """
 
 from __future__ import annotations
@@ -79,18 +82,26 @@ def topk_mask(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> 
             whole = x.rechunk({i: -1 for i in range(x.ndim)})
             return _whole_slices(whole, kmax, None, largest=largest, ties=ties).rechunk(x.chunks)
         return _global(x, kmax, largest=largest, ties=ties)
-    kmax = k if isinstance(k, int) else _max_of(k)
+    lazy_k = _derived_from(k, x)  # nucleus_mask's counts: max(k) would read the data
+    kmax = k if isinstance(k, int) else (-1 if lazy_k else _max_of(k))
     if kmax == 0:
         return da.zeros(x.shape, chunks=x.chunks, dtype=bool)
-    if len(x.chunks[axis]) == 1 or not numpy_chunks(x):
+    if len(x.chunks[axis]) == 1 or lazy_k or not numpy_chunks(x):
         rows = x.rechunk({axis: -1})
         return _whole_slices(rows, k, axis, largest=largest, ties=ties)
     return _tree(x, k, kmax, axis, largest=largest, ties=ties)
 
 
+def _derived_from(k: Any, x: Any) -> bool:
+    """``k`` is a Dask array computed from ``x`` (they share graph layers)."""
+    if not hasattr(k, "dask") or isinstance(k, int):
+        return False
+    return bool(set(k.dask.layers) & set(x.dask.layers))
+
+
 def _max_of(k: Any) -> int:
-    """Largest requested count (computes a Dask ``k``: it is small)."""
-    if hasattr(k, "compute"):
+    """Largest requested count; a Dask ``k`` independent of the data is computed (small)."""
+    if hasattr(k, "dask"):
         return int(k.max().compute()) if k.size else 0
     arr = np.asarray(k)
     return int(arr.max()) if arr.size else 0
