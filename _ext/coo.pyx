@@ -123,12 +123,20 @@ cdef Py_ssize_t _count_block(const char* base, const int64_t* shp, const int64_t
     cdef Py_ssize_t r, j, n = shp[nd - 1], cnt = 0
     cdef int64_t s = strd[nd - 1]
     cdef const dense_t* row
+    cdef Py_ssize_t j0, j1
+    cdef int c32  # 32-bit lanes vectorize better; chunks stay below 2**30
     _start(shp, strd, nd, r0, idx, &off)
     for r in range(r0, r1):
         if s == sizeof(dense_t):
             row = <const dense_t*>(base + off)
-            for j in range(n):
-                cnt += _differs(row[j], fill, half)
+            j0 = 0
+            while j0 < n:
+                j1 = j0 + (1 << 30) if j0 + (1 << 30) < n else n
+                c32 = 0
+                for j in range(j0, j1):
+                    c32 += _differs(row[j], fill, half)
+                cnt += c32
+                j0 = j1
         else:
             for j in range(n):
                 cnt += _differs((<const dense_t*>(base + off + j * s))[0], fill, half)
@@ -146,18 +154,51 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
     cdef int64_t s = strd[nd - 1]
     cdef int64_t* last = coords + (nd - 1) * nnz
     cdef dense_t v
+    cdef Py_ssize_t k, stop
+    cdef const dense_t* row
+    cdef int hit
     _start(shp, strd, nd, r0, idx, &off)
     for r in range(r0, r1):
         if pos >= end:
             break
-        for j in range(n):
-            v = (<const dense_t*>(base + off + j * s))[0]
-            if _differs(v, fill, half):
-                values[pos] = v
-                last[pos] = j
-                for a in range(nd - 1):
-                    coords[a * nnz + pos] = idx[a]
-                pos += 1
+        if s == sizeof(dense_t):
+            # contiguous row: test chunks of 32 at once, visit only chunks with a hit
+            row = <const dense_t*>(base + off)
+            j = 0
+            while j < n:
+                stop = j + 32 if j + 32 < n else n
+                hit = 0
+                for k in range(j, stop):
+                    hit += _differs(row[k], fill, half)
+                if hit and pos + 32 <= end:
+                    # room for the whole chunk in this block: branchless writes,
+                    # a slot is kept only by advancing past it
+                    for k in range(j, stop):
+                        v = row[k]
+                        values[pos] = v
+                        last[pos] = k
+                        for a in range(nd - 1):
+                            coords[a * nnz + pos] = idx[a]
+                        pos += _differs(v, fill, half)
+                elif hit:
+                    for k in range(j, stop):
+                        v = row[k]
+                        if _differs(v, fill, half):
+                            values[pos] = v
+                            last[pos] = k
+                            for a in range(nd - 1):
+                                coords[a * nnz + pos] = idx[a]
+                            pos += 1
+                j = stop
+        else:
+            for j in range(n):
+                v = (<const dense_t*>(base + off + j * s))[0]
+                if _differs(v, fill, half):
+                    values[pos] = v
+                    last[pos] = j
+                    for a in range(nd - 1):
+                        coords[a * nnz + pos] = idx[a]
+                    pos += 1
         _next(shp, strd, nd, idx, &off)
 
 
