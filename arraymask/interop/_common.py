@@ -34,16 +34,22 @@ def type_name(obj: object) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def coo_class() -> type:
-    """The COO class (looked up at call time: ``interop`` is imported lazily)."""
-    from ..sparse import coo
+_coo_type: type | None = None
 
-    return coo.COO
+
+def coo_class() -> type:
+    """The COO class (looked up once, at first use: ``interop`` is imported lazily)."""
+    global _coo_type
+    if _coo_type is None:
+        from ..sparse import coo
+
+        _coo_type = coo.COO
+    return _coo_type
 
 
 def check_coo(coo: object, name: str = "coo") -> None:
     """``TypeError`` unless ``coo`` is an :class:`arraymask.COO`."""
-    if not isinstance(coo, coo_class()):
+    if not isinstance(coo, _coo_type or coo_class()):
         raise TypeError(f"{name} must be an arraymask.COO, got {type_name(coo)}")
 
 
@@ -54,7 +60,8 @@ def prepared(coo: Any, duplicates: str) -> Any:
     a sorted COO that may still hold duplicates (``is_canonical`` says which).
     """
     check_coo(coo)
-    check_choice(duplicates, "duplicates", DUPLICATES)
+    if duplicates not in DUPLICATES:
+        check_choice(duplicates, "duplicates", DUPLICATES)
     if coo.is_canonical:
         return coo
     return coo.canonical(duplicates=duplicates)

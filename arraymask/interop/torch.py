@@ -32,9 +32,18 @@ def as_torch(x: Any, name: str = "array") -> Any:
         try:
             if x.flags.writeable:
                 return torch.from_numpy(x)
-            with warnings.catch_warnings():  # read-only COO arrays: torch only warns
+            # The COO's arrays are read-only views: DLPack shares them silently
+            # (torch.from_numpy would warn on every call).
+            return torch.from_dlpack(x)
+        except (BufferError, RuntimeError):
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                return torch.from_numpy(x)
+                try:
+                    return torch.from_numpy(x)
+                except TypeError as exc:
+                    raise TypeError(
+                        f"{name} has dtype {x.dtype}, which torch does not support"
+                    ) from exc
         except TypeError as exc:
             raise TypeError(f"{name} has dtype {x.dtype}, which torch does not support") from exc
     if hasattr(x, "__dlpack__"):
@@ -84,7 +93,7 @@ def to_torch(coo: Any, *, duplicates: str = "sum", device: Any = None) -> Any:
     if device is not None:
         indices = indices.to(device)
         values = values.to(device)
-    elif values.device != indices.device:
+    elif indices.is_cuda != values.is_cuda:  # cannot happen for a valid COO
         indices = indices.to(values.device)
     return torch.sparse_coo_tensor(
         indices, values, c.shape, is_coalesced=bool(c.is_canonical), check_invariants=False
