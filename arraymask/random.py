@@ -76,9 +76,18 @@ def _probe(xp: ModuleType, device: Any) -> Array:
 
 
 def _float_dtype_name(dtype: object) -> str:
-    name = dtype if isinstance(dtype, str) else str(dtype).rsplit(".", 1)[-1]
+    """``"float32"`` or ``"float64"`` from a name or a dtype of any namespace."""
+    if isinstance(dtype, str):
+        name = dtype
+    elif dtype is None:
+        name = "None"
+    else:
+        try:
+            name = np.dtype(dtype).name  # type: ignore[call-overload]
+        except TypeError:
+            name = str(dtype).rsplit(".", 1)[-1]  # torch.float32, array_api_strict.float64
     if name not in {"float32", "float64"}:
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     return name
 
 
@@ -169,7 +178,7 @@ def _host_select(keys: np.ndarray, k: np.ndarray, axis: int | None) -> np.ndarra
     mask = out.view(np.bool_)
     if axis is None:
         return mask.reshape(keys.shape)
-    moved_shape = tuple(np.moveaxis(np.empty(keys.shape, dtype=np.bool_), axis, -1).shape)
+    moved_shape = keys.shape[:axis] + keys.shape[axis + 1:] + (keys.shape[axis],)
     return np.ascontiguousarray(np.moveaxis(mask.reshape(moved_shape), -1, axis))
 
 
@@ -209,23 +218,6 @@ def _dask_blocks(shape: tuple[int, ...], fn: Any, dtype: Any) -> Array:
 
 def _dask_bits(shape: tuple[int, ...], seed: int) -> Array:
     return _dask_blocks(shape, lambda c, o: _host_bits(c, seed, o, shape), np.uint32)
-
-
-def _dask_exact(keys: Array, k: np.ndarray, axis: int | None) -> Array:
-    """Exact selection on Dask keys: every slice along ``axis`` in one chunk."""
-    import dask.array as da
-
-    if axis is None:
-        whole = keys.rechunk(-1)
-        return whole.map_blocks(lambda b: _host_select(b, k, None), dtype=np.bool_)
-    keys = keys.rechunk({axis: -1})
-    slices = keys.shape[:axis] + keys.shape[axis + 1:]
-    k_full = da.from_array(np.expand_dims(np.broadcast_to(k, slices), axis))
-    k_full = k_full.rechunk(tuple(c if d != axis else (1,) for d, c in enumerate(keys.chunks)))
-    return da.map_blocks(
-        lambda b, kb: _host_select(b, np.take(kb, 0, axis=axis), axis), keys, k_full,
-        dtype=np.bool_,
-    )
 
 
 # --------------------------------------------------------------------------
@@ -337,7 +329,7 @@ def uniform(
 
 
 def _word_const(ns: ModuleType, words: Array, value: int) -> Array:
-    return ns.asarray(value, dtype=words.dtype)
+    return ns.asarray(value, dtype=words.dtype, device=device_of(words))
 
 
 def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | np.ndarray:
@@ -370,7 +362,8 @@ def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | n
         )
     bad = np.isnan(values) | (values < 0) | (values > 1)
     if bad.any():
-        raise ValueError(f"rate must be in [0, 1], got {values[bad].reshape(-1)[0]!r}")
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"rate must be in [0, 1], got {float(values[where])!r} at {where}")
     return values
 
 
@@ -491,7 +484,7 @@ def _bernoulli(
             return ns.zeros(dims, dtype=ns.bool, device=device)
         if thr == _TWO32:
             return ns.ones(dims, dtype=ns.bool, device=device)
-        return words < ns.asarray(thr, dtype=words.dtype)
+        return words < ns.asarray(thr, dtype=words.dtype, device=device_of(words))
     full = np.expand_dims(thr, ax)  # type: ignore[arg-type]
     if words.dtype == ns.uint32:
         below = words < _on(ns, (full & 0xFFFFFFFF).astype(np.uint32), device)
@@ -523,33 +516,11 @@ def _exact(
         k = np.asarray(round(rates * length), dtype=np.int64)
     if route == "host":
         return from_host(_host_exact(dims, seed, k, ax), _probe(ns, device))
-    if route == "dask":
-        if n == 0:
-            return ns.zeros(dims, dtype=ns.bool)
-        return _dask_exact(_dask_bits(dims, seed), k, ax)
-    keys = generic.bits_array(dims, seed, ns, device)
-    return _smallest_k(keys, k, ax, ns, device)
+    from .masks.topk import topk_mask
 
-
-def _smallest_k(keys: Array, k: np.ndarray, ax: int | None, ns: ModuleType, device: Any) -> Array:
-    """The array-API twin of the exact selection: ``k`` smallest keys per slice.
-
-    Ranks from two stable sorts (the first orders the keys, ties by index; the
-    second inverts that permutation): ``rank < k`` is the mask.
-    """
-    shape = tuple(keys.shape)
-    if math.prod(shape) == 0:
-        return ns.zeros(shape, dtype=ns.bool, device=device)
-    if ax is None:
-        flat = ns.reshape(keys, (-1,))
-        order = ns.argsort(flat, stable=True)
-        rank = ns.argsort(order, stable=True)
-        return ns.reshape(rank < int(k), shape)
-    order = ns.argsort(keys, axis=ax, stable=True)
-    rank = ns.argsort(order, axis=ax, stable=True)
-    k_full = np.expand_dims(np.broadcast_to(k, shape[:ax] + shape[ax + 1:]), ax)
-    return rank < _on(ns, np.ascontiguousarray(k_full).astype(_index_np(rank.dtype)), device)
-
-
-def _index_np(dtype: Any) -> Any:
-    return np.int32 if str(dtype).endswith("int32") else np.int64
+    keys = _words(dims, seed, ns, route, device)
+    if ax is None or k.ndim == 0:
+        return topk_mask(keys, int(k), axis=ax, largest=False, ties="index")
+    k_dtype = np.int64 if capabilities(ns).int64 else np.int32
+    return topk_mask(keys, _on(ns, k.astype(k_dtype), device), axis=ax, largest=False,
+                     ties="index")
