@@ -105,7 +105,7 @@ def from_sparse(obj: Any, *, duplicates: str = "sum") -> Any:
     ([[0, 1], [1, 0]], [2.0, 4.0])
     """
     check_choice(duplicates, "duplicates", DUPLICATES)
-    coo_type = coo_class()
+    coo_type: Any = coo_class()
     if isinstance(obj, coo_type):
         return obj if obj.is_canonical else obj.canonical(duplicates=duplicates)
     kind = source_kind(obj)

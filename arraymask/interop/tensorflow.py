@@ -104,7 +104,7 @@ def _immutable_alias(x: np.ndarray) -> np.ndarray:
     """
     buffer = (ctypes.c_char * x.nbytes).from_address(x.ctypes.data)
     buffer._owner = x  # type: ignore[attr-defined]  # keeps x's memory alive
-    return np.frombuffer(buffer, dtype=x.dtype).reshape(x.shape)
+    return np.frombuffer(buffer, dtype=x.dtype).reshape(x.shape)  # type: ignore[call-overload]
 
 
 def tensor_to_array(tensor: Any, *, name: str = "tensor") -> Any:

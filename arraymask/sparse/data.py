@@ -267,7 +267,7 @@ def _collate_sparse(batch: Sequence[Any]) -> Any:
     from .coo import COO
 
     rows = _is_scipy_row(batch[0])
-    coos = []
+    coos: list[Any] = []
     for i, sample in enumerate(batch):
         if not _is_sparse_sample(sample):
             raise TypeError(
@@ -359,5 +359,5 @@ def torch_collate(batch: Sequence[Any]) -> Any:
                 f"torch_collate: batch[{i}] is sparse, but batch[0] is "
                 f"{type(first).__name__}; a field must be sparse in every sample or in none"
             )
-    return default_collate(batch)
+    return default_collate(list(batch))
 
