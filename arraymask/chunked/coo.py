@@ -4,16 +4,19 @@
 come here for a Dask input. Every block is converted on its own by the
 compiled kernel (the NumPy route of ``COO.from_dense``; other chunk types take
 their own namespace's route), its coordinates shifted by the block's position,
-and the per-block results are concatenated lazily into a :class:`LazyCOO`
-whose ``coords`` and ``values`` are dask arrays of unknown length (``nnz`` is
-known only once computed).
+and the per-block results are combined lazily into a :class:`LazyCOO` whose
+``coords`` and ``values`` are dask arrays of unknown length (``nnz`` is known
+only once computed).
 
-Concatenating per-block canonical results in block order is canonical when
-the blocks tile the array in row-major order: some axis ``d`` is chunked
+Concatenating per-block canonical results in block order is already canonical
+when the blocks tile the array in row-major order: some axis ``d`` is chunked
 freely, every axis before it has chunks of length 1 and every axis after it a
-single chunk ("row blocks", the usual layout). Inputs already laid out so are
-used as they are; any other chunking is first rechunked into row blocks of at
-most the input's largest block size (never into one block).
+single chunk ("row bands", the usual layout); then nothing else is done. Any
+other chunking is never rechunked densely: the blocks of each slab along the
+first chunked axis (a band of rows for a 2-D tiling) are merged as *sparse*
+data, by one compiled canonical sort (O(nnz) radix) of their concatenated
+entries, and the slabs are concatenated in order. A merge task holds one
+slab's entries, not its dense data.
 """
 
 from __future__ import annotations
@@ -26,10 +29,7 @@ import numpy as np
 from ..sparse.coo import COO
 from ._common import block_offsets, require_known_chunks
 
-__all__ = ["LazyCOO", "from_dense", "from_mask", "row_blocks", "to_dask"]
-
-_MIN_BLOCK_BYTES = 1 << 20
-
+__all__ = ["LazyCOO", "from_dense", "from_mask", "to_dask"]
 
 def _tiles_row_major(chunks: tuple[tuple[int, ...], ...]) -> bool:
     """The blocks, in C order, cover the array in row-major order."""
@@ -40,41 +40,6 @@ def _tiles_row_major(chunks: tuple[tuple[int, ...], ...]) -> bool:
         if before and after:
             return True
     return False
-
-
-def row_blocks(x: Any) -> Any:
-    """``x`` itself when its blocks tile it in row-major order, else rechunked so.
-
-    The new blocks hold at most as many bytes as the largest input block
-    (at least 1 MiB): whole trailing axes, a band of the first axis that
-    still fits, and single entries of the axes before it.
-
-    >>> import dask.array as da
-    >>> row_blocks(da.zeros((6, 4), chunks=(2, 4))).chunks     # already row blocks
-    ((2, 2, 2), (4,))
-    >>> row_blocks(da.zeros((6, 4), chunks=(6, 2))).chunks[1]  # rechunked
-    (4,)
-    """
-    require_known_chunks(x, "x")
-    if _tiles_row_major(x.chunks):
-        return x
-    itemsize = max(1, x.dtype.itemsize)
-    largest = max((math.prod(b) for b in _block_shapes(x.chunks)), default=1) * itemsize
-    limit = max(largest, _MIN_BLOCK_BYTES)
-    shape = tuple(int(s) for s in x.shape)
-    for d in range(x.ndim):
-        trailing = math.prod(shape[d + 1 :]) * itemsize
-        if trailing <= limit:
-            break
-    spec: dict[int, Any] = {a: 1 for a in range(d)}
-    spec[d] = max(1, min(shape[d], limit // trailing))
-    spec.update({a: -1 for a in range(d + 1, x.ndim)})
-    return x.rechunk(spec)
-
-
-def _block_shapes(chunks: tuple[tuple[int, ...], ...]) -> list[tuple[int, ...]]:
-    return [tuple(c[i] for c, i in zip(chunks, index, strict=True))
-            for index in np.ndindex(*(len(c) for c in chunks))]
 
 
 # ------------------------------------------------------------------ block work
@@ -105,19 +70,48 @@ def _mask_block(mask: Any, values: Any, offsets: tuple[int, ...]) -> tuple[Any, 
     return _shift(COO.from_mask(mask, values), offsets)
 
 
-def _parts(arrays: list[Any], fn: Any, *extra: Any) -> tuple[list[Any], tuple]:
-    """One delayed ``(coords, values)`` per block of ``arrays[0]``, in C order."""
+def _merge_slab(*pieces: tuple[Any, Any], shape: tuple[int, ...]) -> tuple[Any, Any]:
+    """Canonical entries of one slab from its blocks' canonical pieces (sparse merge)."""
+    from .. import _backend
+
+    coords = [p[0] for p in pieces]
+    values = [p[1] for p in pieces]
+    xp = _backend.namespace(values[0])
+    merged = COO._from_trusted(xp.concat(coords, axis=1), xp.concat(values), shape,
+                               canonical=False, xp=xp).canonical("sum")
+    return merged.coords, merged.values
+
+
+def _parts(arrays: list[Any], fn: Any, shape: tuple[int, ...], *extra: Any
+           ) -> tuple[list[Any], np.ndarray]:
+    """Delayed ``(coords, values)`` pieces in row-major order, and each block's piece.
+
+    One piece per block when the blocks tile the array in row-major order;
+    else one per slab along the first chunked axis (its blocks merged).
+    """
     import dask
 
     chunks = arrays[0].chunks
     starts = block_offsets(chunks)
     grids = [a.to_delayed() for a in arrays]
-    parts = []
-    for index in np.ndindex(*grids[0].shape):
+    grid = grids[0].shape
+    blocks = {}
+    for index in np.ndindex(*grid):
         offsets = tuple(int(starts[d][i]) for d, i in enumerate(index))
-        parts.append(dask.delayed(fn, pure=True, nout=2)(*(g[index] for g in grids), offsets,
-                                                         *extra))
-    return parts, chunks
+        blocks[index] = dask.delayed(fn, pure=True, nout=2)(*(g[index] for g in grids), offsets,
+                                                            *extra)
+    if _tiles_row_major(chunks):
+        return list(blocks.values()), np.arange(len(blocks), dtype=np.int64).reshape(grid)
+    axis = next(a for a, c in enumerate(chunks) if len(c) > 1)
+    owner = np.empty(grid, dtype=np.int64)
+    parts = []
+    for i in range(grid[axis]):
+        slab = [piece for index, piece in blocks.items() if index[axis] == i]
+        where = [slice(None)] * len(grid)
+        where[axis] = i
+        owner[tuple(where)] = i
+        parts.append(dask.delayed(_merge_slab, pure=True, nout=2)(*slab, shape=shape))
+    return parts, owner
 
 
 def from_dense(cls: Any, x: Any, fill_value: Any) -> LazyCOO:
@@ -127,7 +121,7 @@ def from_dense(cls: Any, x: Any, fill_value: Any) -> LazyCOO:
     >>> from arraymask.sparse import COO
     >>> c = COO.from_dense(da.from_array(np.eye(3), chunks=(1, 3)))
     >>> c
-    COO(shape=(3, 3), nnz=?, dtype=float64, lazy: 3 blocks, canonical=True)
+    COO(shape=(3, 3), nnz=?, dtype=float64, lazy: 3 pieces, canonical=True)
     >>> c.compute().coords.tolist()
     [[0, 1, 2], [0, 1, 2]]
     """
@@ -137,9 +131,8 @@ def from_dense(cls: Any, x: Any, fill_value: Any) -> LazyCOO:
     from .. import _backend
 
     shape = _checked_shape(tuple(int(s) for s in x.shape), _backend.namespace(x))
-    x = row_blocks(x)
-    parts, chunks = _parts([x], _dense_block, fill_value)
-    return LazyCOO._lazy(parts, chunks, shape, x.dtype, x._meta)
+    parts, owner = _parts([x], _dense_block, shape, fill_value)
+    return LazyCOO._lazy(parts, x.chunks, owner, shape, x.dtype, x._meta)
 
 
 def from_mask(cls: Any, mask: Any, values: Any) -> LazyCOO:
@@ -158,10 +151,9 @@ def from_mask(cls: Any, mask: Any, values: Any) -> LazyCOO:
 
     require_known_chunks(mask, "mask")
     shape = _checked_shape(tuple(int(s) for s in mask.shape), _backend.namespace(mask))
-    mask = row_blocks(mask)
     if values is None:
-        parts, chunks = _parts([mask], _dense_block, False)
-        return LazyCOO._lazy(parts, chunks, shape, mask.dtype, mask._meta)
+        parts, owner = _parts([mask], _dense_block, shape, False)
+        return LazyCOO._lazy(parts, mask.chunks, owner, shape, mask.dtype, mask._meta)
     if not hasattr(values, "dask"):
         values = da.asarray(values)
     require_known_chunks(values, "values")
@@ -169,9 +161,9 @@ def from_mask(cls: Any, mask: Any, values: Any) -> LazyCOO:
         raise ValueError(
             f"values must have the shape of mask {shape}, got {tuple(values.shape)}"
         )
-    values = values.rechunk(mask.chunks)
-    parts, chunks = _parts([mask, values], _mask_block)
-    return LazyCOO._lazy(parts, chunks, shape, values.dtype, values._meta)
+    values = values.rechunk(mask.chunks)  # a no-op when both are chunked alike
+    parts, owner = _parts([mask, values], _mask_block, shape)
+    return LazyCOO._lazy(parts, mask.chunks, owner, shape, values.dtype, values._meta)
 
 
 # ------------------------------------------------------------------ the container
@@ -192,11 +184,11 @@ class LazyCOO(COO):
     :meth:`compute_nnz` (computes the blocks) or ``compute().nnz``.
     """
 
-    __slots__ = ("_chunks", "_meta", "_parts")
+    __slots__ = ("_chunks", "_meta", "_owner", "_parts")
 
     @classmethod
-    def _lazy(cls, parts: list[Any], chunks: tuple, shape: tuple[int, ...], dtype: Any,
-              meta: Any) -> Any:
+    def _lazy(cls, parts: list[Any], chunks: tuple, owner: np.ndarray, shape: tuple[int, ...],
+              dtype: Any, meta: Any) -> Any:
         import dask.array as da
 
         from .. import _backend
@@ -214,6 +206,7 @@ class LazyCOO(COO):
         obj._init(coords, values, tuple(shape), True, _backend.namespace(values))
         object.__setattr__(obj, "_parts", tuple(parts))
         object.__setattr__(obj, "_chunks", tuple(chunks))
+        object.__setattr__(obj, "_owner", owner)
         object.__setattr__(obj, "_meta", meta)
         return obj
 
@@ -233,7 +226,7 @@ class LazyCOO(COO):
     def __repr__(self) -> str:
         return (
             f"COO(shape={self._shape}, nnz=?, dtype={self.dtype}, "
-            f"lazy: {len(self._parts)} blocks, canonical={self._canonical})"
+            f"lazy: {len(self._parts)} pieces, canonical={self._canonical})"
         )
 
     def compute_nnz(self) -> int:
@@ -254,8 +247,8 @@ class LazyCOO(COO):
         import dask
 
         parts = dask.persist(*self._parts, **kwargs)
-        return type(self)._lazy(list(parts), self._chunks, self._shape, self.dtype,
-                                self._meta)
+        return type(self)._lazy(list(parts), self._chunks, self._owner, self._shape,
+                                self.dtype, self._meta)
 
     def to_dense(self, *, fill_value: Any = 0) -> Any:
         """Lazy dense dask array (chunked like the source), block by block."""
@@ -265,20 +258,26 @@ class LazyCOO(COO):
         from ..sparse.coo import _check_fill
 
         fill_value = _check_fill(fill_value, self.dtype, self._xp)
-        starts = block_offsets(self._chunks)
         grid = tuple(len(c) for c in self._chunks)
+        meta = self._meta[(slice(0, 0),) * len(grid)] if grid else None
         blocks = np.empty(grid, dtype=object)
-        for part, index in zip(self._parts, np.ndindex(*grid), strict=True):
-            offsets = tuple(int(starts[d][i]) for d, i in enumerate(index))
-            bshape = tuple(c[i] for c, i in zip(self._chunks, index, strict=True))
-            task = dask.delayed(_block_to_dense, pure=True)(part[0], part[1], offsets,
-                                                            bshape, fill_value)
-            blocks[index] = da.from_delayed(task, shape=bshape, dtype=self.dtype,
-                                            meta=self._meta[(slice(0, 0),) * len(grid)]
-                                            if len(grid) else None)
+        for index, part, offsets, bshape, crop in self._blocks():
+            task = dask.delayed(_block_to_dense, pure=True)(part[0], part[1], offsets, bshape,
+                                                            crop, fill_value)
+            blocks[index] = da.from_delayed(task, shape=bshape, dtype=self.dtype, meta=meta)
         if not grid:
             return blocks[()]
         return da.block(blocks.tolist())
+
+    def _blocks(self) -> Any:
+        """Per dense block: index, its piece, offsets, shape, whether to crop the piece."""
+        starts = block_offsets(self._chunks)
+        pieces_per_part = np.bincount(self._owner.reshape(-1), minlength=len(self._parts))
+        for index in np.ndindex(*self._owner.shape):
+            part = self._parts[int(self._owner[index])]
+            offsets = tuple(int(starts[d][i]) for d, i in enumerate(index))
+            bshape = tuple(c[i] for c, i in zip(self._chunks, index, strict=True))
+            yield index, part, offsets, bshape, bool(pieces_per_part[self._owner[index]] > 1)
 
     def to_dask(self, chunks: Any = None, *, dense: bool = False) -> Any:
         """Dask array of pydata ``sparse.COO`` chunks (``dense=True``: dense chunks).
@@ -292,15 +291,12 @@ class LazyCOO(COO):
         if dense:
             out = self.to_dense()
             return out if chunks is None else out.rechunk(chunks)
-        starts = block_offsets(self._chunks)
         grid = tuple(len(c) for c in self._chunks)
         meta = sparse.COO.from_numpy(np.empty((0,) * len(grid), dtype=self.dtype))
         blocks = np.empty(grid, dtype=object)
-        for part, index in zip(self._parts, np.ndindex(*grid), strict=True):
-            offsets = tuple(int(starts[d][i]) for d, i in enumerate(index))
-            bshape = tuple(c[i] for c, i in zip(self._chunks, index, strict=True))
-            task = dask.delayed(_block_to_pydata, pure=True)(part[0], part[1], offsets,
-                                                             bshape)
+        for index, part, offsets, bshape, crop in self._blocks():
+            task = dask.delayed(_block_to_pydata, pure=True)(part[0], part[1], offsets, bshape,
+                                                             crop)
             blocks[index] = da.from_delayed(task, shape=bshape, dtype=self.dtype, meta=meta)
         out = da.block(blocks.tolist()) if grid else blocks[()]
         return out if chunks is None else out.rechunk(chunks)
@@ -327,19 +323,36 @@ class LazyCOO(COO):
 
 
 
-def _block_to_dense(coords: Any, values: Any, offsets: tuple[int, ...],
-                    shape: tuple[int, ...], fill_value: Any) -> Any:
-    from ..sparse.coo import COO
+def _local(coords: Any, values: Any, offsets: tuple[int, ...], shape: tuple[int, ...],
+           crop: bool) -> tuple[Any, Any]:
+    """Entries of one dense block, in the block's own coordinates."""
+    from .. import _backend
 
-    local = coords - np.asarray(offsets, dtype=np.int64)[:, None] if offsets else coords
+    if not offsets:
+        return coords, values
+    xp = _backend.namespace(coords)
+    lo = xp.asarray(np.asarray(offsets, dtype=np.int64)[:, None], dtype=coords.dtype,
+                    device=_backend.device_of(coords))
+    local = coords - lo
+    if crop:  # the piece covers a whole slab: keep this block's entries (order is kept)
+        hi = xp.asarray(np.asarray(shape, dtype=np.int64)[:, None], dtype=coords.dtype,
+                        device=_backend.device_of(coords))
+        inside = xp.all((local >= 0) & (local < hi), axis=0)
+        local, values = local[:, inside], values[inside]
+    return local, values
+
+
+def _block_to_dense(coords: Any, values: Any, offsets: tuple[int, ...],
+                    shape: tuple[int, ...], crop: bool, fill_value: Any) -> Any:
+    local, values = _local(coords, values, offsets, shape, crop)
     return COO._from_trusted(local, values, shape, canonical=True).to_dense(fill_value=fill_value)
 
 
 def _block_to_pydata(coords: Any, values: Any, offsets: tuple[int, ...],
-                     shape: tuple[int, ...]) -> Any:
+                     shape: tuple[int, ...], crop: bool) -> Any:
     import sparse
 
-    local = coords - np.asarray(offsets, dtype=np.int64)[:, None] if offsets else coords
+    local, values = _local(coords, values, offsets, shape, crop)
     return sparse.COO(np.asarray(local), np.asarray(values), shape=shape, has_duplicates=False,
                       sorted=True)
 

@@ -13,8 +13,8 @@ from arraymask.sparse import COO  # noqa: E402
 from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
 
 LAYOUTS = [
-    ((7, 9), ((3, 4), (9,))),          # row blocks: used as they are
-    ((7, 9), ((3, 4), (2, 3, 4))),     # chunked columns: rechunked into row blocks
+    ((7, 9), ((3, 4), (9,))),          # row bands: pieces concatenated as they are
+    ((7, 9), ((3, 4), (2, 3, 4))),     # tiles: the blocks of each band merged sparsely
     ((7, 9), ((1,) * 7, (2, 3, 4))),   # single rows, chunked columns: already row-major
     ((11,), ((2, 5, 4),)),
     ((4, 3, 5), ((1, 3), (2, 1), (2, 3))),
@@ -72,14 +72,15 @@ def test_from_dense_fill_value_and_mask():
     _same(flags.compute(), COO.from_mask(m))
 
 
-def test_row_blocks_keep_or_rechunk():
-    x = da.zeros((100, 50), chunks=(10, 50))
-    assert chunked_coo.row_blocks(x) is x
-    y = chunked_coo.row_blocks(da.zeros((100, 50), chunks=(10, 10)))
-    assert y.chunks[1] == (50,)
-    big = da.zeros((4, 1 << 20), chunks=(4, 1 << 16))  # rows of 8 MiB: bands of single rows
-    z = chunked_coo.row_blocks(big)
-    assert set(z.chunks[0]) == {1} and max(z.chunks[1]) * 8 <= 1 << 21
+def test_layouts_pieces_and_no_dense_rechunk():
+    rows = COO.from_dense(da.zeros((100, 50), chunks=(10, 50)))
+    assert "10 pieces" in repr(rows)            # row bands: one piece per block
+    tiles = COO.from_dense(da.zeros((100, 50), chunks=(10, 10)))
+    assert "10 pieces" in repr(tiles)           # tiles: one merged piece per band of rows
+    slabs = COO.from_dense(da.zeros((3, 40, 40), chunks=(3, 10, 20)))
+    assert "4 pieces" in repr(slabs)            # slabs along the first chunked axis
+    for lazy in (tiles, slabs):
+        assert not any("rechunk" in str(name) for name in lazy.values.dask.layers)
 
 
 def test_lazy_coo_exports_compute():
