@@ -60,6 +60,24 @@ def _bool_array(mask: object, name: str, xp: ModuleType, like: Array) -> Array:
     return arr
 
 
+def _host_arrays(*arrays: Array) -> list[np.ndarray] | None:
+    """Zero-copy NumPy views of all ``arrays`` (CPU, no autograd), else None.
+
+    NumPy's boolean indexing, ``copyto`` and ``argwhere`` beat torch's own on
+    CPU tensors, and give identical results; tensors that require grad keep
+    torch's route so that gradients flow.
+    """
+    views = []
+    for a in arrays:
+        if getattr(a, "requires_grad", False):
+            return None
+        view = host_view(a)
+        if view is None:
+            return None
+        views.append(view)
+    return views
+
+
 def _require_dynamic_shapes(fn: str, xp: ModuleType, *arrays: Array) -> None:
     """Refuse to run where the output shape cannot depend on values."""
     caps = capabilities(xp)
@@ -408,8 +426,11 @@ def boolean_select(x: Array, mask: Any, /, *, axis: int = 0) -> Array:
         )
     _require_dynamic_shapes("boolean_select", xp, x, mask)
     name = capabilities(xp).name
+    index = (slice(None),) * ax
+    if name == "torch" and (views := _host_arrays(x, mask)) is not None:
+        return from_host(views[0][(*index, views[1])], x)
     if name in {"numpy", "torch", "cupy", "jax"}:
-        return x[(slice(None),) * ax + (mask,)]
+        return x[(*index, mask)]
     return _select_generic(x, mask, ax, xp, native_bool_index=name == "dask")
 
 
@@ -483,6 +504,8 @@ def masked_fill(x: Array, mask: Any, value: Any) -> Array:
     _check_broadcast("mask", tuple(mask.shape), tuple(x.shape))
     fill = _fill_value(value, x, xp)
     name = capabilities(xp).name
+    if name == "torch" and (views := _host_arrays(x, mask, fill)) is not None:
+        return from_host(_fill_numpy(*views), x)
     if name == "torch":
         if fill.ndim == 0:
             return x.masked_fill(mask, fill)
@@ -626,6 +649,8 @@ def argwhere(mask: Any) -> Array:
         mod = sys.modules[type(arr).__module__.split(".")[0]]
         return mod.argwhere(arr).astype(mod.int64, copy=False)
     if name == "torch":
+        if (views := _host_arrays(arr)) is not None:
+            return from_host(np.argwhere(views[0]).astype(np.int64, copy=False), arr)
         return sys.modules["torch"].argwhere(arr)
     if name == "jax":
         return sys.modules["jax.numpy"].argwhere(arr)

@@ -499,3 +499,30 @@ def test_argwhere_bad_input(backend):
 
 def test_argwhere_python_list():
     np.testing.assert_array_equal(am.argwhere([[True, False], [False, True]]), [[0, 0], [1, 1]])
+
+
+# ----------------------------------------------- torch CPU through NumPy views
+
+
+def test_torch_cpu_takes_numpy_routes_and_agrees(monkeypatch):
+    torch = pytest.importorskip("torch")
+    calls = _spy(monkeypatch, select, "from_host")
+    rng = np.random.default_rng(12)
+    x = torch.from_numpy(rng.normal(size=(5, 6)).astype(np.float32))
+    mask = torch.from_numpy(rng.random((5, 6)) < 0.5)
+    row = torch.from_numpy(rng.random(6) < 0.5)
+    assert_equal(am.boolean_select(x, mask), x[mask])
+    assert_equal(am.boolean_select(x, row, axis=1), x[:, row])
+    assert_equal(am.masked_fill(x, mask, 2.5), x.masked_fill(mask, 2.5))
+    assert_equal(am.masked_fill(x, row, torch.arange(6.0)), torch.where(row, torch.arange(6.0), x))
+    assert_equal(am.argwhere(mask), torch.argwhere(mask))
+    assert_equal(am.argwhere(mask[:, ::2]), torch.argwhere(mask[:, ::2]))
+    assert len(calls) == 6
+
+
+def test_torch_requires_grad_keeps_torch_route():
+    torch = pytest.importorskip("torch")
+    x = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    mask = torch.tensor([[True, False, True], [False, True, False]])
+    (am.boolean_select(x, mask).sum() + am.masked_fill(x, mask, 0.0).sum()).backward()
+    assert_equal(x.grad, torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]))
