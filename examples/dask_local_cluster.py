@@ -55,7 +55,8 @@ class MemoryWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _rss():  # noqa: N805 - sent to the workers
+    @staticmethod
+    def _rss():
         import psutil
 
         return psutil.Process().memory_info().rss
@@ -65,7 +66,7 @@ class MemoryWatch:
             try:
                 for worker, rss in self.client.run(MemoryWatch._rss).items():
                     self.peak[worker] = max(self.peak.get(worker, 0), rss)
-            except Exception:  # noqa: BLE001 - a worker restarting: seen in the check
+            except Exception:
                 pass
             self._stop.wait(self.every)
 
@@ -110,40 +111,46 @@ def main(argv=None):
     x_rows = dense_array(shape, (band, cols))
     x_tiles = dense_array(shape, (side, side))  # same generator, other chunks: other values
     k = args.k
-    with dask.config.set({"distributed.worker.memory.spill": 0.7}):
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          memory_limit=limit, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            workers_before = set(client.scheduler_info()["workers"])
-            results = {}
-            with MemoryWatch(client) as watch:
-                jobs = {
-                    "top-k per row (row bands)": COO.from_mask(am.topk_mask(x_rows, k), x_rows),
-                    "top-k per row (tiles, tree)": COO.from_mask(am.topk_mask(x_tiles, k),
-                                                                 x_tiles),
-                    "global top-k (axis=None)": COO.from_mask(
-                        am.topk_mask(x_tiles, 1000, axis=None), x_tiles),
-                    f"COO of entries < {args.density}": COO.from_dense(
-                        da.where(x_rows < args.density, x_rows, 0)),
-                }
-                for name, lazy in jobs.items():
-                    start = time.perf_counter()
-                    coords, values = client.compute([lazy.coords, lazy.values], sync=True)
-                    seconds = time.perf_counter() - start
-                    results[name] = (coords, values)
-                    print(f"  {name:34s} nnz={values.shape[0]:>10,d}  {seconds:6.1f} s  "
-                          f"{total / seconds / 1e9:5.2f} GB/s")
-            workers_after = set(client.scheduler_info()["workers"])
+    with dask.config.set({"distributed.worker.memory.spill": 0.7}), \
+            LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                         memory_limit=limit, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        workers_before = set(client.scheduler_info()["workers"])
+        results = {}
+        with MemoryWatch(client) as watch:
+            jobs = {
+                "top-k per row (row bands)": COO.from_mask(am.topk_mask(x_rows, k), x_rows),
+                "top-k per row (tiles, tree)": COO.from_mask(am.topk_mask(x_tiles, k),
+                                                             x_tiles),
+                "global top-k (axis=None)": COO.from_mask(
+                    am.topk_mask(x_tiles, 1000, axis=None), x_tiles),
+                f"COO of entries < {args.density}": COO.from_dense(
+                    da.where(x_rows < args.density, x_rows, 0)),
+            }
+            for name, lazy in jobs.items():
+                start = time.perf_counter()
+                coords, values = client.compute([lazy.coords, lazy.values], sync=True)
+                seconds = time.perf_counter() - start
+                results[name] = (coords, values)
+                print(f"  {name:34s} nnz={values.shape[0]:>10,d}  {seconds:6.1f} s  "
+                      f"{total / seconds / 1e9:5.2f} GB/s")
+        workers_after = set(client.scheduler_info()["workers"])
 
-            # check: a few row bands against NumPy + arraymask in memory
-            for i in (0, len(x_rows.chunks[0]) - 1):
-                r0 = sum(x_rows.chunks[0][:i])
-                block = x_rows.blocks[i, 0].compute()
-                want = COO.from_mask(am.topk_mask(block, k), block)
-                coords, values = results["top-k per row (row bands)"]
-                sel = (coords[0] >= r0) & (coords[0] < r0 + block.shape[0])
-                assert np.array_equal(coords[1, sel], want.coords[1])
-                assert np.array_equal(values[sel], want.values)
+        # check: a few row bands against NumPy + arraymask in memory
+        for i in (0, len(x_rows.chunks[0]) - 1):
+            r0 = sum(x_rows.chunks[0][:i])
+            block = x_rows.blocks[i, 0].compute()
+            want = COO.from_mask(am.topk_mask(block, k), block)
+            coords, values = results["top-k per row (row bands)"]
+            sel = (coords[0] >= r0) & (coords[0] < r0 + block.shape[0])
+            assert np.array_equal(coords[1, sel], want.coords[1])
+            assert np.array_equal(values[sel], want.values)
+        head = x_tiles[:8].compute()  # the tree's answer for the first rows
+        want = COO.from_mask(am.topk_mask(head, k), head)
+        coords, values = results["top-k per row (tiles, tree)"]
+        sel = coords[0] < 8
+        assert np.array_equal(coords[:, sel], want.coords)
+        assert np.array_equal(values[sel], want.values)
     assert results["top-k per row (row bands)"][1].shape[0] == rows * k
     assert results["top-k per row (tiles, tree)"][1].shape[0] == rows * k
     assert results["global top-k (axis=None)"][1].shape[0] == 1000
