@@ -138,3 +138,10 @@ def test_bad_input():
         from_sparse(tf.SparseTensor([[0]], ["a"], [2]))
     with pytest.raises(TypeError, match="COO"):
         from_sparse(tf.ragged.constant([[1], [2, 3]]))
+
+
+def test_tensorflow_round_trip_is_zero_copy_both_ways():
+    st = tf.sparse.from_dense(random_coo((50, 60)).to_dense())
+    again = from_sparse(st).to_tensorflow()
+    assert _address(again.indices) == _address(st.indices)
+    assert _address(again.values) == _address(st.values)
