@@ -53,7 +53,7 @@ ORDER_NONDECREASING = 1
 ORDER_UNSORTED = 2
 
 #: Longest run of one coordinate that a floating-point sum adds sequentially.
-SEQUENTIAL_SUM_LIMIT = 64
+SEQUENTIAL_SUM_LIMIT = 256
 
 
 def index_dtype(xp: ModuleType) -> Any:
