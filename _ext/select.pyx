@@ -96,24 +96,18 @@ cdef void _to_keys(const char* src, Py_ssize_t xs, Py_ssize_t n, int kind, bint 
             dst[t] = key ^ flip
 
 
-cdef inline void _histogram(const ukey_t* keys, Py_ssize_t n, int shift,
-                            Py_ssize_t nbuckets, Py_ssize_t* hist, int copies) noexcept nogil:
-    """Add the top digits of ``keys`` to ``hist``.
+cdef inline void _count_digits(const ukey_t* keys, Py_ssize_t n, int shift,
+                               Py_ssize_t nbuckets, Py_ssize_t* hist) noexcept nogil:
+    """Add the top digits of ``keys`` to 4 interleaved histograms at ``hist``.
 
-    ``copies=4`` counts into 4 interleaved histograms (``hist`` holds
-    ``4 * nbuckets`` counts) and sums them, which avoids stalls when
-    consecutive keys fall into the same bucket.
+    Consecutive keys count into different copies, which avoids store-to-load
+    stalls when they fall into the same bucket; :func:`_sum_copies` adds the
+    copies up.
     """
-    cdef Py_ssize_t t, b
+    cdef Py_ssize_t t = 0
     cdef Py_ssize_t* h1 = hist + nbuckets
     cdef Py_ssize_t* h2 = hist + 2 * nbuckets
     cdef Py_ssize_t* h3 = hist + 3 * nbuckets
-    if copies == 1:
-        for t in range(n):
-            hist[keys[t] >> shift] += 1
-        return
-    memset(h1, 0, 3 * nbuckets * sizeof(Py_ssize_t))
-    t = 0
     while t + 4 <= n:
         hist[keys[t] >> shift] += 1
         h1[keys[t + 1] >> shift] += 1
@@ -123,8 +117,12 @@ cdef inline void _histogram(const ukey_t* keys, Py_ssize_t n, int shift,
     while t < n:
         hist[keys[t] >> shift] += 1
         t += 1
+
+
+cdef inline void _sum_copies(Py_ssize_t* hist, Py_ssize_t nbuckets) noexcept nogil:
+    cdef Py_ssize_t b
     for b in range(nbuckets):
-        hist[b] += h1[b] + h2[b] + h3[b]
+        hist[b] += hist[nbuckets + b] + hist[2 * nbuckets + b] + hist[3 * nbuckets + b]
 
 
 cdef inline Py_ssize_t _find_bucket(const Py_ssize_t* hist, Py_ssize_t nbuckets,
@@ -293,8 +291,9 @@ cdef int _select_slice(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
     shift = nb - first
     nbuckets = 1 << first
     _to_keys(xp, xs, n, kind, largest, sign, inf_bits, keys)
-    memset(s.hist, 0, nbuckets * sizeof(Py_ssize_t))
-    _histogram(keys, n, shift, nbuckets, s.hist, 4)
+    memset(s.hist, 0, 4 * nbuckets * sizeof(Py_ssize_t))
+    _count_digits(keys, n, shift, nbuckets, s.hist)
+    _sum_copies(s.hist, nbuckets)
     b = _find_bucket(s.hist, nbuckets, k, &above)
     need = k - above
     if not _reserve(s, s.hist[b], keys[0]):
@@ -422,14 +421,15 @@ cdef int _select_long(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
         # pass 1: histograms of the top digit, one per part
         for part in prange(nthreads, schedule="static", num_threads=nthreads):
             keys = blocks + part * BLOCK
-            memset(hists + part * 4 * nbuckets, 0, nbuckets * sizeof(Py_ssize_t))
+            memset(hists + part * 4 * nbuckets, 0, 4 * nbuckets * sizeof(Py_ssize_t))
             lo = part * size
             hi = min(lo + size, n)
             while lo < hi:
                 m = min(<Py_ssize_t>BLOCK, hi - lo)
                 _to_keys(xp + lo * xs, xs, m, kind, largest, sign, inf_bits, keys)
-                _histogram(keys, m, shift, nbuckets, hists + part * 4 * nbuckets, 1)
+                _count_digits(keys, m, shift, nbuckets, hists + part * 4 * nbuckets)
                 lo = lo + m
+            _sum_copies(hists + part * 4 * nbuckets, nbuckets)
         tot = hists + nthreads * 4 * nbuckets
         memset(tot, 0, nbuckets * sizeof(Py_ssize_t))
         for part in range(nthreads):
