@@ -25,6 +25,7 @@ MODULES = [
     "arraymask._validate",
     "arraymask.masks.sequence",
     "arraymask.masks.select",
+    "arraymask.masks.topk",
 ]
 
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -436,7 +436,7 @@ def nucleus_mask(probs: Array, p: float, /, *, axis: int = -1) -> Array:
     >>> probs = np.array([0.05, 0.5, 0.2, 0.25])
     >>> am.nucleus_mask(probs, 0.7)
     array([False,  True, False,  True])
-    >>> am.nucleus_mask(probs, 0.71)
+    >>> am.nucleus_mask(probs, 0.8)
     array([False,  True,  True,  True])
     """
     probs, xp = _real_input(probs, "probs")
