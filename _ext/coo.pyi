@@ -61,6 +61,7 @@ def reduce_keys(
     logical: bool,
     out_coords: np.ndarray,
     out_values: np.ndarray,
+    threads: int = 1,
 ) -> None: ...
 def count_runs_perm(coords: np.ndarray, perm: np.ndarray) -> tuple[int, int]: ...
 def reduce_perm(

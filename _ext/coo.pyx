@@ -627,37 +627,84 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
     return done
 
 
+cdef void _reduce_chunk(const uint64_t* keys, Py_ssize_t lo, Py_ssize_t hi, const Divisor* dv,
+                        Py_ssize_t nd, const dense_t[:] values, int policy, bint logical,
+                        int64_t* oc, Py_ssize_t stride, dense_t* ov, Py_ssize_t o) noexcept nogil:
+    """Reduce the runs that start in ``[lo, hi)`` (runs never cross ``hi``) into slot ``o`` on."""
+    cdef Py_ssize_t i = lo, j
+    cdef uint64_t key
+    cdef dense_t acc
+    while i < hi:
+        key = keys[i]
+        acc = values[i]
+        j = i + 1
+        if policy != P_KEEP:
+            while j < hi and keys[j] == key:
+                _combine(&acc, values[j], policy, logical)
+                j += 1
+        ov[o] = acc
+        if oc != NULL:
+            _unlinear(key, dv, nd, oc, stride, o)
+        o += 1
+        i = j
+
+
+cdef Py_ssize_t _runs_in(const uint64_t* keys, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef Py_ssize_t i, runs = 0
+    if hi > lo:
+        runs = 1
+    for i in range(lo + 1, hi):
+        runs += keys[i] != keys[i - 1]
+    return runs
+
+
 def reduce_keys(const uint64_t[::1] keys, const int64_t[::1] shape, const dense_t[:] values,
-                int policy, bint logical, int64_t[:, ::1] out_coords, dense_t[::1] out_values):
+                int policy, bint logical, int64_t[:, ::1] out_coords, dense_t[::1] out_values,
+                int threads=1):
     """Apply ``policy`` to runs of equal sorted ``keys`` (``values`` in the same order).
 
     Output columns are the unlinearized keys; ``out_*`` are sized by
-    :func:`count_runs_keys` (``nnz`` for the ``keep`` policy).
+    :func:`count_runs_keys` (``nnz`` for the ``keep`` policy). With
+    ``threads > 1`` the keys are cut into chunks at run boundaries, the runs
+    of each chunk are counted in parallel, and the chunks are reduced in
+    parallel into their own output slots.
     """
-    cdef Py_ssize_t n = keys.shape[0], nd = shape.shape[0], i, j, o = 0
+    cdef Py_ssize_t n = keys.shape[0], nd = shape.shape[0], t, b
     cdef Py_ssize_t stride = out_coords.shape[1]
-    cdef uint64_t key
-    cdef dense_t acc
     cdef Divisor dv[64]
+    cdef int T = max(1, threads)
+    cdef Py_ssize_t bounds[65]
+    cdef Py_ssize_t slots[65]
     cdef int64_t* oc = &out_coords[0, 0] if nd > 0 and stride > 0 else NULL
     if n == 0:
         return
+    if T > 64:
+        T = 64
+    if n < T * 65536:
+        T = 1
     _divisors(shape, dv)
     with nogil:
-        i = 0
-        while i < n:
-            key = keys[i]
-            acc = values[i]
-            j = i + 1
-            if policy != P_KEEP:
-                while j < n and keys[j] == key:
-                    _combine(&acc, values[j], policy, logical)
-                    j += 1
-            out_values[o] = acc
-            if oc != NULL:
-                _unlinear(key, dv, nd, oc, stride, o)
-            o += 1
-            i = j
+        bounds[0] = 0
+        for t in range(1, T):
+            b = n * t // T
+            if b < bounds[t - 1]:
+                b = bounds[t - 1]
+            while b > 0 and b < n and keys[b] == keys[b - 1]:
+                b += 1
+            bounds[t] = b
+        bounds[T] = n
+        if policy == P_KEEP:
+            for t in range(T + 1):
+                slots[t] = bounds[t]
+        else:
+            for t in prange(T, num_threads=T, schedule="static"):
+                slots[t + 1] = _runs_in(&keys[0], bounds[t], bounds[t + 1])
+            slots[0] = 0
+            for t in range(T):
+                slots[t + 1] += slots[t]
+        for t in prange(T, num_threads=T, schedule="static"):
+            _reduce_chunk(&keys[0], bounds[t], bounds[t + 1], dv, nd, values, policy, logical,
+                          oc, stride, &out_values[0], slots[t])
 
 
 cdef inline bint _same_column(const int64_t[:, :] coords, Py_ssize_t p, Py_ssize_t q) noexcept nogil:

@@ -175,7 +175,9 @@ def _canonical_keys(
     n_out = n if policy == "keep" else runs
     out_coords = np.empty((nd, n_out), dtype=np.int64)
     out_values = np.empty(n_out, dtype=kview.dtype)
-    _k.reduce_keys(keys, shp, kview, POLICY_CODES[policy], logical, out_coords, out_values)
+    _k.reduce_keys(
+        keys, shp, kview, POLICY_CODES[policy], logical, out_coords, out_values, THREADS
+    )
     out_values = out_values.view(kv.dtype)
     if back is not None:
         out_values = out_values.astype(back)
