@@ -1,7 +1,9 @@
 import numpy as np
 
 def scan(coords: np.ndarray, shape: np.ndarray) -> tuple[int, int, int]: ...
-def dense_count(x: np.ndarray, fill: np.ndarray, half: bool, counts: np.ndarray) -> None: ...
+def dense_count(
+    x: np.ndarray, fill: np.ndarray, half: bool, counts: np.ndarray, threads: int = 1
+) -> None: ...
 def dense_fill(
     x: np.ndarray,
     fill: np.ndarray,
@@ -9,6 +11,7 @@ def dense_fill(
     starts: np.ndarray,
     coords: np.ndarray,
     values: np.ndarray,
+    threads: int = 1,
 ) -> None: ...
 def digit_plan(nbits: int) -> tuple[int, int]: ...
 def linear_keys(

@@ -202,7 +202,8 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
         _next(shp, strd, nd, idx, &off)
 
 
-def dense_count(object x, const dense_t[::1] fill, bint half, int64_t[::1] counts):
+def dense_count(object x, const dense_t[::1] fill, bint half, int64_t[::1] counts,
+                int threads=1):
     """Count entries of ``x`` (ndim >= 1, any strides) != ``fill[0]`` per row block.
 
     ``counts`` has one slot per block; rows (the product of the leading axes)
@@ -221,12 +222,12 @@ def dense_count(object x, const dense_t[::1] fill, bint half, int64_t[::1] count
         strd[a] = x.strides[a]
         if a < nd - 1:
             rows *= shp[a]
-    for b in prange(nb, nogil=True, schedule="dynamic"):
+    for b in prange(nb, nogil=True, schedule="dynamic", num_threads=max(1, threads)):
         counts[b] = _count_block(base, shp, strd, nd, rows * b // nb, rows * (b + 1) // nb, f, half)
 
 
 def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] starts,
-               int64_t[:, ::1] coords, dense_t[::1] values):
+               int64_t[:, ::1] coords, dense_t[::1] values, int threads=1):
     """Write coordinates and values of ``x != fill[0]``, block ``b`` from ``starts[b]``.
 
     ``starts`` holds ``nb + 1`` offsets (the prefix sum of :func:`dense_count`).
@@ -247,7 +248,7 @@ def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] 
         strd[a] = x.strides[a]
         if a < nd - 1:
             rows *= shp[a]
-    for b in prange(nb, nogil=True, schedule="dynamic"):
+    for b in prange(nb, nogil=True, schedule="dynamic", num_threads=max(1, threads)):
         if starts[b + 1] > starts[b]:
             _fill_block(base, shp, strd, nd, rows * b // nb, rows * (b + 1) // nb, f, half,
                         co, nnz, vals, starts[b], starts[b + 1])

@@ -35,7 +35,15 @@ _KERNEL_DTYPES = {
 }
 
 #: Threads of the parallel kernels (OpenMP); row blocks of dense -> COO.
-THREADS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+#: ``ARRAYMASK_NUM_THREADS`` (or ``OMP_NUM_THREADS``) overrides the usable cores.
+THREADS = max(
+    1,
+    int(
+        os.environ.get("ARRAYMASK_NUM_THREADS")
+        or os.environ.get("OMP_NUM_THREADS")
+        or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    ),
+)
 _BLOCKS = 8 * THREADS
 
 
@@ -89,13 +97,13 @@ def dense_to_coo(x: np.ndarray, fill_value: Any) -> tuple[np.ndarray, np.ndarray
     rows = x.size // x.shape[-1]
     blocks = min(rows, _BLOCKS) if x.size >= 1 << 16 else 1
     counts = np.zeros(blocks, dtype=np.int64)
-    _k.dense_count(xv, fill, half, counts)
+    _k.dense_count(xv, fill, half, counts, THREADS)
     starts = np.zeros(blocks + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     nnz = int(starts[-1])
     coords = np.empty((nd, nnz), dtype=np.int64)
     values = np.empty(nnz, dtype=x.dtype)
-    _k.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0])
+    _k.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0], THREADS)
     return coords, values
 
 

@@ -151,3 +151,41 @@ class Canonical:
     def track_peak_extra_over_coo(self, case: str) -> float:
         peak, _ = _peak_extra(lambda: self.coo.canonical("sum"))
         return peak / (self.coords.nbytes + self.values.nbytes)
+
+
+class ThreadScaling:
+    """The same kernels on one core and on two (``_kernels.THREADS``)."""
+
+    params: ClassVar[list] = [
+        ["from_dense_0.001", "from_dense_0.1", "canonical_2d", "canonical_3d"],
+        [1, 2],
+    ]
+    param_names: ClassVar[list] = ["case", "threads"]
+    timeout = 600
+
+    def setup(self, case: str, threads: int) -> None:
+        from arraymask.sparse import _kernels
+
+        self._kernels = _kernels
+        self._saved = _kernels.THREADS
+        rng = np.random.default_rng(2)
+        if case.startswith("from_dense"):
+            density = float(case.rsplit("_", 1)[1])
+            x = np.zeros((SIDE, SIDE), dtype=np.float32)
+            n = int(density * SIDE * SIDE)
+            x.reshape(-1)[rng.choice(SIDE * SIDE, n, replace=False)] = 1.0
+            self.run = lambda: COO.from_dense(x)
+        else:
+            n, shape = (10_000_000, (2**20, 2**20)) if case == "canonical_2d" else (
+                5_000_000, (1024, 1024, 1024)
+            )
+            coords = np.stack([rng.integers(0, s, n) for s in shape])
+            coo = COO(coords, rng.random(n), shape, check=False)
+            self.run = lambda: coo.canonical("sum")
+        _kernels.THREADS = threads
+
+    def teardown(self, case: str, threads: int) -> None:
+        self._kernels.THREADS = self._saved
+
+    def time_arraymask(self, case: str, threads: int) -> Any:
+        return self.run()
