@@ -114,6 +114,28 @@ def test_high_counter_words_are_fresh() -> None:
     _assert_uncorrelated(low[: 1 << 17].astype(np.uint64), high[: 1 << 17].astype(np.uint64))
 
 
+def test_counter_avalanche() -> None:
+    """Flipping one bit of the counter flips each output bit half of the time."""
+    from arraymask import _rng_generic as generic
+    from arraymask._ext import rng
+
+    n = 1 << 16
+    counters = np.random.default_rng(5).integers(0, 2**62, n, dtype=np.int64)
+
+    def words(c: np.ndarray) -> np.ndarray:
+        out = np.empty(c.size, dtype=np.uint32)
+        rng.fill_bits(out, 1, c, 77, 2)
+        return out
+
+    base = words(counters)
+    assert int(base[0]) == generic.stream_word(77, int(counters[0]))
+    shifts = np.arange(32, dtype=np.uint32)
+    for bit in range(32):
+        flipped = words(counters ^ (1 << bit))
+        freq = (((base ^ flipped)[:, None] >> shifts) & 1).mean(axis=0)
+        assert np.abs(freq - 0.5).max() <= SIX * 0.5 / math.sqrt(n), (bit, freq)
+
+
 @pytest.mark.parametrize("n", [1, 2, 7, 10, 64, 1000])
 def test_exact_counts_exact(n: int) -> None:
     rates = np.array([0.0, 0.05, 0.15, 0.25, 0.35, 0.5, 0.999, 1.0])
