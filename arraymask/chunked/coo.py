@@ -107,7 +107,7 @@ def _parts(arrays: list[Any], fn: Any, shape: tuple[int, ...], *extra: Any
     parts = []
     for i in range(grid[axis]):
         slab = [piece for index, piece in blocks.items() if index[axis] == i]
-        where = [slice(None)] * len(grid)
+        where: list[Any] = [slice(None)] * len(grid)
         where[axis] = i
         owner[tuple(where)] = i
         parts.append(dask.delayed(_merge_slab, pure=True, nout=2)(*slab, shape=shape))
@@ -185,6 +185,10 @@ class LazyCOO(COO):
     """
 
     __slots__ = ("_chunks", "_meta", "_owner", "_parts")
+    _chunks: tuple
+    _meta: Any
+    _owner: np.ndarray
+    _parts: tuple
 
     @classmethod
     def _lazy(cls, parts: list[Any], chunks: tuple, owner: np.ndarray, shape: tuple[int, ...],
@@ -289,7 +293,7 @@ class LazyCOO(COO):
         import sparse
 
         if dense:
-            out = self.to_dense()
+            out: Any = self.to_dense()
             return out if chunks is None else out.rechunk(chunks)
         grid = tuple(len(c) for c in self._chunks)
         meta = sparse.COO.from_numpy(np.empty((0,) * len(grid), dtype=self.dtype))
