@@ -27,7 +27,6 @@ import numpy as np
 
 from .._backend import (
     Array,
-    as_array,
     capabilities,
     device_of,
     from_host,
@@ -259,7 +258,9 @@ def topk_mask(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = Tru
     torch tensors (compiled radix select, no sort, both cores); O(n log n) on
     the other backends (one ``xp.sort``). Under ``jax.jit`` ``k`` may be a
     traced 0-d array; its range cannot be checked there and a value outside
-    ``[0, n]`` acts as the nearest end.
+    ``[0, n]`` acts as the nearest end. On Dask the mask is lazy and chunked
+    like ``x``; a chunked axis is ranked by a tree reduction of per-chunk
+    candidates, never gathered (:mod:`arraymask.chunked.topk`, ``docs/dask.md``).
 
     Examples
     --------
@@ -294,14 +295,16 @@ def topk_mask(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = Tru
 def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: ModuleType,
                      axis: int | None, batch: tuple[int, ...]) -> int | Array:
     """``floor|round|ceil(fraction * n)`` computed in float64."""
-    rnd = {"floor": math.floor, "round": round, "ceil": math.ceil}[rounding]
     if not (is_array(fraction) or is_sequence(fraction)) or getattr(fraction, "ndim", 1) == 0:
         if is_array(fraction):
             if not xp.isdtype(fraction.dtype, "real floating"):  # type: ignore[attr-defined]
                 raise TypeError(f"fraction must be a real number, got dtype {fraction.dtype}")  # type: ignore[attr-defined]
             fraction = float(fraction)  # type: ignore[arg-type]
         f = check_unit_interval(fraction, "fraction")  # type: ignore[arg-type]
-        return min(n, int(rnd(f * n)))
+        scaled = f * n  # a Python float: float64
+        count = math.floor(scaled) if rounding == "floor" else (
+            math.ceil(scaled) if rounding == "ceil" else round(scaled))
+        return min(n, count)
     farr = _param_array(fraction, "fraction", x, xp)
     fx = namespace(farr)
     if not fx.isdtype(farr.dtype, ("real floating", "integral")):
@@ -316,12 +319,15 @@ def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: Modu
     if host is None and not capabilities(fx).int64 and not is_traced(farr):
         host = np.asarray(farr)  # JAX without x64: float64 exists on the host only
     if host is not None:
-        f64 = host.astype(np.float64) * n
-        counts = {"floor": np.floor, "round": np.round, "ceil": np.ceil}[rounding](f64)
-        counts = np.minimum(counts, n).astype(np.int64)
-        if isinstance(farr, np.ndarray) or host_view(farr) is not None:
-            return from_host(counts, farr) if not isinstance(farr, np.ndarray) else counts
-        return as_array(counts, fx, device=device_of(farr))
+        scaled_rows = host.astype(np.float64) * n
+        rounded = np.floor(scaled_rows) if rounding == "floor" else (
+            np.ceil(scaled_rows) if rounding == "ceil" else np.round(scaled_rows))
+        counts = np.minimum(rounded, n).astype(np.int64)
+        if type(farr) is np.ndarray:
+            return counts
+        if host_view(farr) is not None:
+            return from_host(counts, farr)
+        return fx.asarray(counts)  # JAX without x64 (int32 there)
     wide = fx.float64 if capabilities(fx).int64 else fx.float32
     scaled = fx.astype(farr, wide) * n
     counts = {"floor": fx.floor, "round": fx.round, "ceil": fx.ceil}[rounding](scaled)
