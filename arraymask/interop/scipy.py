@@ -1,8 +1,9 @@
 """SciPy adapter: COO ⇄ ``scipy.sparse`` (``coo_array`` out, any format in).
 
-Memory: ``to_scipy`` hands the COO's NumPy buffers to ``coo_array`` with
-``copy=False``: the values and each coordinate row are shared (SciPy keeps
-int64 coordinates as given). Arrays of other namespaces are viewed on the
+Memory: ``to_scipy`` gives ``coo_array`` the COO's NumPy buffers: the values
+and each coordinate row are shared (int64 coordinates, kept as they are),
+and, the coordinates being validated already, SciPy's O(nnz) bounds scan is
+skipped (the arrays are attached to an empty ``coo_array`` of the shape). Arrays of other namespaces are viewed on the
 host without a copy where possible (CPU torch, JAX, array-api-strict) and
 copied from a GPU. ``from_scipy`` shares the values of COO, CSR, CSC and BSR
 inputs where SciPy's ``tocoo(copy=False)`` does; the ``(ndim, nnz)``
@@ -64,7 +65,12 @@ def to_scipy(coo: Any) -> Any:
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
     rows = tuple(np.ascontiguousarray(row) for row in coords)
-    out = sp.coo_array((values, rows), shape=c.shape, copy=False)
+    # coo_array((values, rows)) would re-check every coordinate against the
+    # shape (a min and a max over each row: O(nnz)); the COO has validated
+    # them already, so the arrays are attached to an empty array of the shape.
+    out = sp.coo_array(c.shape, dtype=values.dtype)
+    out.coords = rows
+    out.data = values
     out.has_canonical_format = True
     return out
 

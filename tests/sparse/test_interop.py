@@ -176,7 +176,8 @@ def test_scipy_round_trip(shape, dtype):
     coo = random_coo(shape, dtype)
     a = coo.to_scipy()
     assert isinstance(a, sp.coo_array) and a.has_canonical_format
-    assert a.dtype == np.dtype(dtype) and a.shape == shape
+    assert a.dtype == np.dtype(dtype) and a.shape == shape and a.nnz == coo.nnz
+    np.testing.assert_array_equal(a.toarray(), coo.to_dense())
     assert_same_coo(from_sparse(a), coo)
 
 
@@ -186,6 +187,10 @@ def test_scipy_shares_memory():
     assert np.shares_memory(a.data, coo.values)
     assert all(np.shares_memory(row, coo.coords) for row in a.coords)
     assert a.coords[0].dtype == np.int64
+    dense = coo.to_dense()
+    np.testing.assert_array_equal(a.toarray(), dense)  # SciPy's own kernels accept it
+    np.testing.assert_array_equal(a.tocsr().toarray(), dense)
+    np.testing.assert_allclose(a @ np.ones(40), dense @ np.ones(40))
     # SciPy trusts the flag: no re-sort; the result agrees with SciPy's own canonical form
     ref = sp.coo_array((np.array(coo.values), tuple(np.array(coo.coords))), shape=coo.shape)
     ref.sum_duplicates()
