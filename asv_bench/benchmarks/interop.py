@@ -70,6 +70,12 @@ class ToTensorFlow(_Export):
             self.tf.sparse.SparseTensor(self.indices, self.values, self.shape)
         )
 
+    def peakmem_to_tensorflow(self, nnz: int) -> None:
+        self.coo.to_tensorflow()  # one transposed copy of the indices (+ values if misaligned)
+
+    def peakmem_peer_constructor(self, nnz: int) -> None:
+        self.tf.sparse.SparseTensor(self.indices, self.values, self.shape)
+
 
 class ToTorch(_Export):
     def setup(self, nnz: int) -> None:
