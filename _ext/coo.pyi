@@ -56,6 +56,16 @@ def radix_sort_kv(
     hist: np.ndarray,
     threads: int = 1,
 ) -> int: ...
+def radix_sort_kv_msd(
+    keys: np.ndarray,
+    keys2: np.ndarray,
+    values: np.ndarray,
+    va: np.ndarray,
+    vb: np.ndarray,
+    key_bits: int,
+    top_bits: int,
+    threads: int = 1,
+) -> None: ...
 def reduce_keys(
     keys: np.ndarray,
     shape: np.ndarray,

@@ -20,10 +20,10 @@ for inputs, so read-only arrays work) and loop without the GIL.
 * :func:`scatter` -- COO -> dense.
 """
 cimport cython
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from _fused cimport dense_t
 
@@ -626,6 +626,131 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
     finally:
         free(local)
     return done
+
+
+cdef void _lsd_bucket(uint64_t* k, dense_t* v, uint64_t* ks, dense_t* vs, Py_ssize_t m,
+                      int bits, int64_t* hist) noexcept nogil:
+    """Stable sort of ``k[:m]`` (values ``v``) by their low ``bits`` bits; result in place.
+
+    ``ks``/``vs`` are scratch of ``m`` slots; ``hist`` has room for
+    ``passes * 2**width`` counters (see :func:`_digits`).
+    """
+    cdef int width, p, sh
+    cdef int passes = _digits(bits, &width)
+    cdef Py_ssize_t i, j, nbuck = <Py_ssize_t>1 << width
+    cdef uint64_t mask = (<uint64_t>1 << width) - 1, key, d
+    cdef int64_t s, c, o
+    cdef int64_t* h
+    cdef uint64_t* src = k
+    cdef uint64_t* dst = ks
+    cdef uint64_t* kt
+    cdef dense_t* vsrc = v
+    cdef dense_t* vdst = vs
+    cdef dense_t* vt
+    cdef dense_t val
+    if m <= 1 or passes == 0:
+        return
+    if m <= 32:  # stable insertion sort
+        for i in range(1, m):
+            key = k[i]
+            val = v[i]
+            j = i - 1
+            while j >= 0 and k[j] > key:
+                k[j + 1] = k[j]
+                v[j + 1] = v[j]
+                j -= 1
+            k[j + 1] = key
+            v[j + 1] = val
+        return
+    memset(hist, 0, passes * nbuck * sizeof(int64_t))
+    for i in range(m):
+        key = k[i]
+        for p in range(passes):
+            hist[p * nbuck + ((key >> (p * width)) & mask)] += 1
+    for p in range(passes):
+        sh = p * width
+        h = hist + p * nbuck
+        if h[(src[0] >> sh) & mask] == m:
+            continue
+        s = 0
+        for i in range(nbuck):
+            c = h[i]
+            h[i] = s
+            s += c
+        for i in range(m):
+            key = src[i]
+            d = (key >> sh) & mask
+            o = h[d]
+            h[d] = o + 1
+            dst[o] = key
+            vdst[o] = vsrc[i]
+        kt = src
+        src = dst
+        dst = kt
+        vt = vsrc
+        vsrc = vdst
+        vdst = vt
+    if src != k:
+        memcpy(k, src, m * sizeof(uint64_t))
+        memcpy(v, vsrc, m * sizeof(dense_t))
+
+
+def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] values,
+                      dense_t[::1] va, dense_t[::1] vb, int key_bits, int top_bits,
+                      int threads=1):
+    """Stable sort of ``keys`` < ``2**key_bits`` carrying ``values``; result in ``(keys2, va)``.
+
+    One pass over memory scatters by the top ``top_bits`` bits (split over
+    the threads in contiguous chunks, so it stays stable) into ``keys2``/``va``;
+    each bucket, small enough to stay in cache, is then LSD-sorted by the
+    remaining bits using the same slots of ``keys``/``vb`` as scratch, buckets
+    in parallel. ``keys`` is overwritten.
+    """
+    cdef Py_ssize_t n = keys.shape[0], i, t, bkt, nbuck = <Py_ssize_t>1 << top_bits
+    cdef int T = max(1, threads), low = key_bits - top_bits, width
+    cdef int low_passes = _digits(low, &width)
+    cdef Py_ssize_t low_size = low_passes * ((<Py_ssize_t>1) << width) + 1
+    cdef uint64_t mask = (<uint64_t>1 << top_bits) - 1
+    cdef int64_t s, c
+    cdef int64_t* local
+    cdef int64_t* starts
+    cdef int64_t* lh
+    cdef const char* vbase
+    cdef Py_ssize_t vstride
+    if n == 0:
+        return
+    if n < T * 65536:
+        T = 1
+    local = <int64_t*>malloc((T * nbuck + nbuck + 1 + T * low_size) * sizeof(int64_t))
+    if local == NULL:
+        raise MemoryError()
+    starts = local + T * nbuck
+    lh = starts + nbuck + 1
+    vbase = <const char*>&values[0]
+    vstride = values.strides[0]
+    try:
+        with nogil:
+            for t in prange(T, num_threads=T, schedule="static"):
+                _hist_chunk(&keys[0], n * t // T, n * (t + 1) // T, low, mask,
+                            local + t * nbuck, nbuck)
+            s = 0
+            for i in range(nbuck):
+                starts[i] = s
+                for t in range(T):
+                    c = local[t * nbuck + i]
+                    local[t * nbuck + i] = s
+                    s += c
+            starts[nbuck] = n
+            for t in prange(T, num_threads=T, schedule="static"):
+                _scatter_chunk(&keys[0], vbase, vstride, n * t // T, n * (t + 1) // T, low, mask,
+                               local + t * nbuck, &keys2[0], &va[0])
+            for bkt in prange(nbuck, num_threads=T, schedule="dynamic", chunksize=16):
+                _lsd_bucket(&keys2[0] + starts[bkt], &va[0] + starts[bkt],
+                            &keys[0] + starts[bkt], &vb[0] + starts[bkt],
+                            starts[bkt + 1] - starts[bkt], low,
+                            lh + threadid() * low_size)
+    finally:
+        free(local)
 
 
 cdef void _reduce_chunk(const uint64_t* keys, Py_ssize_t lo, Py_ssize_t hi, const Divisor* dv,

@@ -145,6 +145,17 @@ def canonicalize(
     return _canonical_general(coords, values, shape, shp, policy)
 
 
+#: Average bucket size that the MSD-then-LSD sort aims for (stays in L2 cache).
+_BUCKET = 2048
+
+
+def _top_bits(n: int, key_bits: int) -> int:
+    """Bits of the first (MSD) pass, or 0 for a plain LSD sort (small inputs, short keys)."""
+    if n < 1 << 16 or key_bits <= 16:
+        return 0
+    return max(1, min(key_bits, 16, (n // _BUCKET).bit_length()))
+
+
 def _canonical_keys(
     coords: np.ndarray,
     values: np.ndarray,
@@ -171,11 +182,16 @@ def _canonical_keys(
         keys2 = np.empty(n, dtype=np.uint64)
         va = np.empty(n, dtype=kview.dtype)
         vb = np.empty(n, dtype=kview.dtype)
-        done = _k.radix_sort_kv(keys, keys2, kview, va, vb, passes, width, hist, THREADS)
-        if done % 2:
+        top = _top_bits(n, key_bits)
+        if top:
+            _k.radix_sort_kv_msd(keys, keys2, kview, va, vb, key_bits, top, THREADS)
             keys, kview = keys2, va
         else:
-            kview = vb
+            done = _k.radix_sort_kv(keys, keys2, kview, va, vb, passes, width, hist, THREADS)
+            if done % 2:
+                keys, kview = keys2, va
+            else:
+                kview = vb
         del keys2, va, vb
     runs, first = _k.count_runs_keys(keys)
     if policy == "error" and first >= 0:
