@@ -49,6 +49,7 @@ def _require_array(x: object, name: str) -> None:
 
 def _bool_array(mask: object, name: str, xp: ModuleType, like: Array) -> Array:
     """``mask`` as a boolean array of ``xp`` (sequences go to ``like``'s device)."""
+    arr: Any
     if is_array(mask):
         arr = mask
     elif is_sequence(mask) or isinstance(mask, (bool, np.bool_)):
@@ -63,9 +64,9 @@ def _bool_array(mask: object, name: str, xp: ModuleType, like: Array) -> Array:
 def _host_arrays(*arrays: Array) -> list[np.ndarray] | None:
     """Zero-copy NumPy views of all ``arrays`` (CPU, no autograd), else None.
 
-    NumPy's boolean indexing, ``copyto`` and ``argwhere`` beat torch's own on
-    CPU tensors, and give identical results; tensors that require grad keep
-    torch's route so that gradients flow.
+    NumPy's boolean indexing beats torch's own on CPU tensors (about 2.5x,
+    measured with one and two torch threads) and gives the identical result;
+    tensors that require grad keep torch's route so that gradients flow.
     """
     views = []
     for a in arrays:
@@ -253,7 +254,7 @@ def _exact_from_objects(values: Any, dtype: np.dtype) -> np.ndarray:
     return np.array(kept, dtype=dtype)
 
 
-def _represents(dtype: np.dtype, v: bool | int | float | complex) -> bool:
+def _represents(dtype: np.dtype, v: Any) -> bool:
     if dtype.kind in "biu":
         if isinstance(v, float):
             if not math.isfinite(v) or not v.is_integer():
@@ -426,7 +427,7 @@ def boolean_select(x: Array, mask: Any, /, *, axis: int = 0) -> Array:
         )
     _require_dynamic_shapes("boolean_select", xp, x, mask)
     name = capabilities(xp).name
-    index = (slice(None),) * ax
+    index: tuple[Any, ...] = (slice(None),) * ax
     if name == "torch" and (views := _host_arrays(x, mask)) is not None:
         return from_host(views[0][(*index, views[1])], x)
     if name in {"numpy", "torch", "cupy", "jax"}:
@@ -504,23 +505,19 @@ def masked_fill(x: Array, mask: Any, value: Any) -> Array:
     _check_broadcast("mask", tuple(mask.shape), tuple(x.shape))
     fill = _fill_value(value, x, xp)
     name = capabilities(xp).name
-    if name == "torch" and (views := _host_arrays(x, mask, fill)) is not None:
-        return from_host(_fill_numpy(*views), x)
-    if name == "torch":
-        if fill.ndim == 0:
-            return x.masked_fill(mask, fill)
+    if name == "torch":  # measured faster than x.masked_fill on CPU
         return sys.modules["torch"].where(mask, fill, x)
     if name in {"numpy", "cupy"}:
         return _fill_numpy(x, mask, fill)
+    if name == "dask" and not is_array(value):  # a NumPy scalar keeps the graph small
+        return xp.where(mask, x.dtype.type(_scalar_for(value, x, xp)), x)
     return xp.where(mask, fill, x)
 
 
 def _fill_numpy(x: Any, mask: Any, fill: Any) -> Any:
-    """NumPy/CuPy route: copy ``x`` then ``copyto`` under the mask."""
+    """NumPy/CuPy route: one ``where`` (measured faster than copy + ``copyto``)."""
     mod = sys.modules[type(x).__module__.split(".")[0]]
-    out = x.copy()
-    mod.copyto(out, fill, where=mask)
-    return out
+    return mod.where(mask, fill, x)
 
 
 def _check_broadcast(name: str, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
@@ -648,9 +645,7 @@ def argwhere(mask: Any) -> Array:
     if name in {"numpy", "cupy"}:
         mod = sys.modules[type(arr).__module__.split(".")[0]]
         return mod.argwhere(arr).astype(mod.int64, copy=False)
-    if name == "torch":
-        if (views := _host_arrays(arr)) is not None:
-            return from_host(np.argwhere(views[0]).astype(np.int64, copy=False), arr)
+    if name == "torch":  # faster than NumPy's on CPU, even on one thread
         return sys.modules["torch"].argwhere(arr)
     if name == "jax":
         return sys.modules["jax.numpy"].argwhere(arr)

@@ -112,6 +112,18 @@ class IsinMask(BackendBenchmark):
             return sync(self.jit_am(self.x, self.ids))
         return sync(am.isin_mask(self.x, self.ids))
 
+    def time_arraymask_two_threads(self, backend: str, case: str) -> Any:
+        """The compiled kernel with 2 OpenMP threads (the default is 1)."""
+        if backend not in {"numpy", "torch"}:
+            raise NotImplementedError
+        from arraymask.masks import select
+
+        select._ISIN_THREADS = 2
+        try:
+            return sync(am.isin_mask(self.x, self.ids))
+        finally:
+            select._ISIN_THREADS = 1
+
     def time_peer_isin(self, backend: str, case: str) -> Any:
         if backend == "jax":
             return sync(self.jit_peer(self.x, self.ids))

@@ -504,7 +504,7 @@ def test_argwhere_python_list():
 # ----------------------------------------------- torch CPU through NumPy views
 
 
-def test_torch_cpu_takes_numpy_routes_and_agrees(monkeypatch):
+def test_torch_cpu_takes_numpy_route_and_agrees(monkeypatch):
     torch = pytest.importorskip("torch")
     calls = _spy(monkeypatch, select, "from_host")
     rng = np.random.default_rng(12)
@@ -517,7 +517,7 @@ def test_torch_cpu_takes_numpy_routes_and_agrees(monkeypatch):
     assert_equal(am.masked_fill(x, row, torch.arange(6.0)), torch.where(row, torch.arange(6.0), x))
     assert_equal(am.argwhere(mask), torch.argwhere(mask))
     assert_equal(am.argwhere(mask[:, ::2]), torch.argwhere(mask[:, ::2]))
-    assert len(calls) == 6
+    assert len(calls) == 2  # boolean_select only: torch's where/argwhere are faster
 
 
 def test_torch_requires_grad_keeps_torch_route():
