@@ -186,6 +186,24 @@ def test_fast_path_is_taken(monkeypatch):
     assert c.to_dense().tolist() == [2.0, 0.0, 4.0]
 
 
+def test_fast_path_is_taken_for_cpu_torch(monkeypatch):
+    torch = pytest.importorskip("torch")
+
+    def fail(*args, **kwargs):
+        raise AssertionError("array-API twin used for a CPU torch tensor")
+
+    for name in ("canonicalize", "dense_to_coo", "coo_to_dense", "scan"):
+        monkeypatch.setattr(_generic, name, fail)
+    values = torch.tensor([1.0, 2.0, 3.0])
+    c = COO(torch.tensor([[2, 0, 2]]), values, (3,))
+    out = c.canonical()
+    assert isinstance(out.values, torch.Tensor) and out.values.tolist() == [2.0, 4.0]
+    x = torch.eye(3)[:, [2, 1, 0]]
+    d = COO.from_dense(x)
+    assert isinstance(d.coords, torch.Tensor) and d.coords.tolist() == [[0, 1, 2], [2, 1, 0]]
+    assert torch.equal(d.to_dense(), x)
+
+
 def test_already_canonical_detected_without_work(monkeypatch):
     coords = np.array([[0, 1, 1], [2, 0, 3]])
     c = COO(coords, np.ones(3), (2, 4))
