@@ -39,7 +39,6 @@ at call time to size the candidates; it is small, and the data never are.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any
 
 import numpy as np
@@ -290,14 +289,16 @@ def _flat_threshold(cand: np.ndarray, k: int) -> np.ndarray:
 def _final_global(block: np.ndarray, thr: np.ndarray, *, shape: tuple[int, ...],
                   largest: bool, ties: str, block_info: Any = None) -> np.ndarray:
     better, equal = _compare(block, thr["t"], largest)
-    if ties == "index":
-        strides = [math.prod(shape[d + 1 :]) for d in range(len(shape))]
-        position = np.zeros((1,) * block.ndim, dtype=np.int64)
-        for d, (lo, hi) in enumerate(block_info[0]["array-location"]):
-            view = [1] * block.ndim
-            view[d] = hi - lo
-            position = position + (np.arange(lo, hi, dtype=np.int64) * strides[d]).reshape(view)
-        equal &= position <= thr["i"]
+    if ties == "index":  # positions of the (few) entries equal to t only
+        local = np.nonzero(equal)
+        if local[0].size if block.ndim else bool(equal):
+            offsets = [lo for lo, _ in block_info[0]["array-location"]]
+            coords = tuple(c + o for c, o in zip(local, offsets, strict=True))
+            late = np.ravel_multi_index(coords, shape) > thr["i"] if shape else equal
+            if block.ndim:
+                equal[tuple(c[late] for c in local)] = False
+            elif late:
+                equal = np.zeros_like(equal)
     better |= equal
     return better
 
