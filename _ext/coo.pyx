@@ -319,12 +319,15 @@ def linear_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int passes
     status)`` like :func:`scan` (the first bad column).
     """
     cdef Py_ssize_t n = coords.shape[1], i, t, nbuck = <Py_ssize_t>1 << width
-    cdef int T = max(1, threads), status = 0, p
+    cdef int T = max(1, threads), status = 0, p, P
     cdef int64_t* local
     cdef int64_t* res
     cdef Py_ssize_t bad_axis = -1, bad_col = -1
     if n < T * 65536:
         T = 1
+    P = T  # threads; T becomes the number of chunks (several per thread: a
+    if P > 1:  # descheduled thread on a shared machine then stalls less)
+        T = 4 * P
     if n == 0:
         return -1, -1, 0
     local = <int64_t*>malloc(T * (passes * nbuck + 3) * sizeof(int64_t))
@@ -336,7 +339,7 @@ def linear_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int passes
             if T == 1:
                 _keys_chunk(coords, shape, 0, n, passes, width, &out[0], local, nbuck, res)
             else:
-                for t in prange(T, num_threads=T, schedule="static"):
+                for t in prange(T, num_threads=P, schedule="dynamic"):
                     _keys_chunk(coords, shape, n * t // T, n * (t + 1) // T, passes, width,
                                 &out[0], local + t * passes * nbuck, nbuck, res + 3 * t)
             for t in range(T):
@@ -564,7 +567,7 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
     ``(keys2, va)``, even and > 0 -> in ``(keys, vb)``.
     """
     cdef Py_ssize_t n = keys.shape[0], i, t, nbuck = <Py_ssize_t>1 << width
-    cdef int p, sh, done = 0, T = max(1, threads)
+    cdef int p, sh, done = 0, T = max(1, threads), P
     cdef uint64_t mask = (<uint64_t>1 << width) - 1
     cdef int64_t s, c
     cdef uint64_t* ks
@@ -580,6 +583,9 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
         return 0
     if n < T * 65536:
         T = 1
+    P = T  # threads; T becomes the number of chunks (several per thread: a
+    if P > 1:  # descheduled thread on a shared machine then stalls less)
+        T = 4 * P
     local = <int64_t*>malloc(T * nbuck * sizeof(int64_t))
     if local == NULL:
         raise MemoryError()
@@ -602,7 +608,7 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
                         s += hist[p, i]
                     _scatter_chunk(ks, vs, vstride, 0, n, sh, mask, local, kd, vd)
                 else:
-                    for t in prange(T, num_threads=T, schedule="static"):
+                    for t in prange(T, num_threads=P, schedule="dynamic"):
                         _hist_chunk(ks, n * t // T, n * (t + 1) // T, sh, mask,
                                     local + t * nbuck, nbuck)
                     s = 0
@@ -611,7 +617,7 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
                             c = local[t * nbuck + i]
                             local[t * nbuck + i] = s
                             s += c
-                    for t in prange(T, num_threads=T, schedule="static"):
+                    for t in prange(T, num_threads=P, schedule="dynamic"):
                         _scatter_chunk(ks, vs, vstride, n * t // T, n * (t + 1) // T, sh, mask,
                                        local + t * nbuck, kd, vd)
                 kt = ks
@@ -707,7 +713,7 @@ def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] 
     in parallel. ``keys`` is overwritten.
     """
     cdef Py_ssize_t n = keys.shape[0], i, t, bkt, nbuck = <Py_ssize_t>1 << top_bits
-    cdef int T = max(1, threads), low = key_bits - top_bits, width
+    cdef int T = max(1, threads), low = key_bits - top_bits, width, P
     cdef int low_passes = _digits(low, &width)
     cdef Py_ssize_t low_size = low_passes * ((<Py_ssize_t>1) << width) + 1
     cdef uint64_t mask = (<uint64_t>1 << top_bits) - 1
@@ -721,7 +727,10 @@ def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] 
         return
     if n < T * 65536:
         T = 1
-    local = <int64_t*>malloc((T * nbuck + nbuck + 1 + T * low_size) * sizeof(int64_t))
+    P = T  # threads; T becomes the number of chunks (several per thread: a
+    if P > 1:  # descheduled thread on a shared machine then stalls less)
+        T = 4 * P
+    local = <int64_t*>malloc((T * nbuck + nbuck + 1 + P * low_size) * sizeof(int64_t))
     if local == NULL:
         raise MemoryError()
     starts = local + T * nbuck
@@ -730,7 +739,7 @@ def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] 
     vstride = values.strides[0]
     try:
         with nogil:
-            for t in prange(T, num_threads=T, schedule="static"):
+            for t in prange(T, num_threads=P, schedule="dynamic"):
                 _hist_chunk(&keys[0], n * t // T, n * (t + 1) // T, low, mask,
                             local + t * nbuck, nbuck)
             s = 0
@@ -741,10 +750,10 @@ def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] 
                     local[t * nbuck + i] = s
                     s += c
             starts[nbuck] = n
-            for t in prange(T, num_threads=T, schedule="static"):
+            for t in prange(T, num_threads=P, schedule="dynamic"):
                 _scatter_chunk(&keys[0], vbase, vstride, n * t // T, n * (t + 1) // T, low, mask,
                                local + t * nbuck, &keys2[0], &va[0])
-            for bkt in prange(nbuck, num_threads=T, schedule="dynamic", chunksize=16):
+            for bkt in prange(nbuck, num_threads=P, schedule="dynamic", chunksize=16):
                 _lsd_bucket(&keys2[0] + starts[bkt], &va[0] + starts[bkt],
                             &keys[0] + starts[bkt], &vb[0] + starts[bkt],
                             starts[bkt + 1] - starts[bkt], low,
@@ -798,16 +807,19 @@ def reduce_keys(const uint64_t[::1] keys, const int64_t[::1] shape, const dense_
     cdef Py_ssize_t n = keys.shape[0], nd = shape.shape[0], t, b
     cdef Py_ssize_t stride = out_coords.shape[1]
     cdef Divisor dv[64]
-    cdef int T = max(1, threads)
+    cdef int T = max(1, threads), P
     cdef Py_ssize_t bounds[65]
     cdef Py_ssize_t slots[65]
     cdef int64_t* oc = &out_coords[0, 0] if nd > 0 and stride > 0 else NULL
     if n == 0:
         return
-    if T > 64:
-        T = 64
+    if T > 16:
+        T = 16
     if n < T * 65536:
         T = 1
+    P = T  # threads; T becomes the number of chunks (several per thread: a
+    if P > 1:  # descheduled thread on a shared machine then stalls less)
+        T = 4 * P
     _divisors(shape, dv)
     with nogil:
         bounds[0] = 0
@@ -823,12 +835,12 @@ def reduce_keys(const uint64_t[::1] keys, const int64_t[::1] shape, const dense_
             for t in range(T + 1):
                 slots[t] = bounds[t]
         else:
-            for t in prange(T, num_threads=T, schedule="static"):
+            for t in prange(T, num_threads=P, schedule="dynamic"):
                 slots[t + 1] = _runs_in(&keys[0], bounds[t], bounds[t + 1])
             slots[0] = 0
             for t in range(T):
                 slots[t + 1] += slots[t]
-        for t in prange(T, num_threads=T, schedule="static"):
+        for t in prange(T, num_threads=P, schedule="dynamic"):
             _reduce_chunk(&keys[0], bounds[t], bounds[t + 1], dv, nd, values, policy, logical,
                           oc, stride, &out_values[0], slots[t])
 
