@@ -189,3 +189,44 @@ class ThreadScaling:
 
     def time_arraymask(self, case: str, threads: int) -> Any:
         return self.run()
+
+
+def _interleaved(cls: type, repeat: int) -> None:
+    """Round-robin timing of every ``time_*`` method (min and median of ``repeat`` rounds).
+
+    On a shared machine the load changes from one method to the next; taking
+    the methods in turns, round after round, exposes each to the same load.
+    """
+    import statistics
+    import time
+
+    for combo in cls.params[0] if len(cls.params) == 1 else []:
+        bench = cls()
+        bench.setup(combo)
+        names = sorted(n for n in dir(cls) if n.startswith("time_"))
+        runs: dict[str, list[float]] = {n: [] for n in names}
+        for name in list(names):
+            try:
+                getattr(bench, name)(combo)  # warm-up
+            except NotImplementedError:
+                names.remove(name)
+        for _ in range(repeat):
+            for name in names:
+                t0 = time.perf_counter()
+                getattr(bench, name)(combo)
+                runs[name].append(time.perf_counter() - t0)
+        peers = [n for n in names if n.startswith("time_peer_")]
+        fastest = min(peers, key=lambda n: min(runs[n])) if peers else None
+        print(f"{cls.__name__}[{combo}]  min ms / median ms / ratio of mins to {fastest}")
+        for name in names:
+            lo, med = min(runs[name]), statistics.median(runs[name])
+            ratio = lo / min(runs[fastest]) if fastest else float("nan")
+            print(f"  {name:<40} {lo * 1e3:9.1f} {med * 1e3:9.1f} {ratio:7.2f}x")
+
+
+if __name__ == "__main__":
+    import sys
+
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    for cls_name in sys.argv[1].split(","):
+        _interleaved(globals()[cls_name], rounds)
