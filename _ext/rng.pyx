@@ -93,6 +93,7 @@ def fill_bits(uint32_t[::1] out, Py_ssize_t row_len, const int64_t[::1] row_star
               uint64_t seed, int num_threads=1):
     """``out[r*L + j] = word(seed, row_starts[r] + j)``, ``L = row_len``."""
     cdef Py_ssize_t n = out.shape[0], rows = row_starts.shape[0], r, lo, m
+    _check_rows(n, row_len, rows)
     if n == 0:
         return
     with nogil:
@@ -110,6 +111,9 @@ def fill_bernoulli(uint8_t[::1] out, Py_ssize_t row_len, const int64_t[::1] row_
     """
     cdef Py_ssize_t n = out.shape[0], rows = row_starts.shape[0], r, lo, m
     cdef Py_ssize_t tstep = 0 if thresholds.shape[0] == 1 else 1
+    _check_rows(n, row_len, rows)
+    if thresholds.shape[0] != 1 and thresholds.shape[0] != rows:
+        raise ValueError(f"{thresholds.shape[0]} thresholds for {rows} rows")
     if n == 0:
         return
     with nogil:
@@ -121,6 +125,12 @@ def fill_bernoulli(uint8_t[::1] out, Py_ssize_t row_len, const int64_t[::1] row_
 
 # ---------------------------------------------------------------------------
 # exact counts: the k smallest words of a row, equal words by lower index
+
+
+def _check_rows(Py_ssize_t n, Py_ssize_t row_len, Py_ssize_t rows):
+    # O(1) guard: the row layout covers out exactly (kernels run without bounds checks)
+    if n and (row_len <= 0 or rows * row_len < n or (rows - 1) * row_len >= n):
+        raise ValueError(f"{rows} rows of {row_len} do not cover {n} elements")
 
 
 cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
@@ -179,6 +189,10 @@ def select_smallest(const uint32_t[:, ::1] keys, const int64_t[::1] k, uint8_t[:
     cdef uint32_t* hist
     cdef uint64_t* cand
     cdef uint8_t[::1] failed = np.zeros(1, dtype=np.uint8)
+    if out.shape[0] != rows or out.shape[1] != n:
+        raise ValueError("out must have the shape of keys")
+    if k.shape[0] != 1 and k.shape[0] != rows:
+        raise ValueError(f"{k.shape[0]} counts for {rows} rows")
     if rows == 0 or n == 0:
         return
     with nogil, parallel(num_threads=num_threads):
@@ -207,6 +221,8 @@ def fill_exact(uint8_t[:, ::1] out, const int64_t[::1] k, uint64_t seed, int num
     cdef uint64_t* cand
     cdef uint32_t* words
     cdef uint8_t[::1] failed = np.zeros(1, dtype=np.uint8)
+    if k.shape[0] != 1 and k.shape[0] != rows:
+        raise ValueError(f"{k.shape[0]} counts for {rows} rows")
     if rows == 0 or n == 0:
         return
     with nogil, parallel(num_threads=num_threads):

@@ -18,6 +18,7 @@ The compiled kernel ``arraymask._ext.rng`` computes the same words.
 
 from __future__ import annotations
 
+import functools
 import math
 from types import ModuleType
 from typing import Any
@@ -105,13 +106,18 @@ class _Words:
     reaches ``2**49``.
     """
 
-    def __init__(self, xp: ModuleType) -> None:
+    def __init__(self, xp: ModuleType, device: Any = None) -> None:
         self.xp = xp
+        self.device = device
         self.dtype = word_dtype(xp)
         self.native = self.dtype == xp.uint32
 
-    def const(self, value: int) -> Any:
-        return self.xp.asarray(value, dtype=self.dtype)
+    def const(self, value: int | Array) -> Any:
+        if not isinstance(value, int):  # a traced key under jax.jit
+            return value
+        if self.device is None:
+            return self.xp.asarray(value, dtype=self.dtype)
+        return self.xp.asarray(value, dtype=self.dtype, device=self.device)
 
     def reduce(self, x: Array) -> Array:
         return x if self.native else x & MASK32
@@ -131,7 +137,7 @@ class _Words:
         return x ^ (x >> self.const(shift))
 
 
-def _mix(w: _Words, x: Array, k1: int) -> Array:
+def _mix(w: _Words, x: Array, k1: int | Array) -> Array:
     """The mixer after the Weyl stage (``x`` already reduced mod 2**32).
 
     ``x`` is a fresh intermediate of ours: the in-place operators of the
@@ -151,26 +157,52 @@ def _arange(w: _Words, n: int, device: Any) -> Array:
     return w.xp.arange(n, dtype=w.dtype, device=device)
 
 
-def _weyl_grid(w: _Words, rows: int, cols: int, start: int, k0: int, device: Any) -> Array:
-    """``(start + r*cols + c) * WEYL + k0 mod 2**32`` as a ``(rows, cols)`` array.
+def _grid_words(
+    w: _Words, rows: int, cols: int, offset: int | Array, k1: int | Array, device: Any
+) -> Array:
+    """Words of a ``(rows, cols)`` grid of consecutive counters.
 
-    The Weyl stage is affine in the counter, so a row term and a column term
-    broadcast into the whole grid with one addition.
+    ``offset = (start * WEYL + K0) mod 2**32`` for the grid's first counter
+    ``start``. The Weyl stage is affine in the counter, so a row term and a
+    column term broadcast into the whole grid with one addition.
     """
-    offset = w.const((start * WEYL + k0) & MASK32)
-    row_term = w.add(w.mul(_arange(w, rows, device), cols * WEYL), offset)
+    row_term = w.add(w.mul(_arange(w, rows, device), cols * WEYL), w.const(offset))
     col_term = w.mul(_arange(w, cols, device), WEYL)
-    return w.add(row_term[:, None], col_term[None, :])
+    return _mix(w, w.add(row_term[:, None], col_term[None, :]), k1)
+
+
+@functools.lru_cache(maxsize=64)
+def _jitted_grid(xp: ModuleType, rows: int, cols: int) -> Any:
+    """:func:`_grid_words` compiled by ``jax.jit`` for one grid shape (keys traced)."""
+    import jax
+
+    def grid(keys: Array) -> Array:
+        return _grid_words(_Words(xp), rows, cols, keys[0], keys[1], None)
+
+    return jax.jit(grid)
+
+
+def _grid(
+    w: _Words, rows: int, cols: int, start_low: int, k0: int, k1: int, device: Any
+) -> Array:
+    offset = (start_low * WEYL + k0) & MASK32
+    if capabilities(w.xp).name == "jax":
+        # one fused XLA loop instead of a dispatch per operation; the same
+        # integer operations, so the same words
+        keys = w.xp.asarray([offset, k1], dtype=w.dtype)
+        if device is not None:
+            keys = w.xp.asarray(keys, device=device)
+        return _jitted_grid(w.xp, rows, cols)(keys)
+    return _grid_words(w, rows, cols, offset, k1, device)
 
 
 def _segment(w: _Words, n: int, start: int, seed: int, device: Any) -> Array:
     """Stream words for the counters ``start .. start + n - 1`` (one high word)."""
     k0, k1 = round_keys(seed, start >> 32)
-    low = start & MASK32
     cols = 1 << max(0, min(12, (n - 1).bit_length() // 2))  # a near-square grid
     rows = -(-n // cols)
-    grid = _weyl_grid(w, rows, cols, low, k0, device)
-    words = _mix(w, w.xp.reshape(grid, (rows * cols,)), k1)
+    grid = _grid(w, rows, cols, start & MASK32, k0, k1, device)
+    words = w.xp.reshape(grid, (rows * cols,))
     return words[:n] if rows * cols != n else words
 
 
@@ -181,16 +213,15 @@ def bits_array(
 
     Values below ``2**32`` in :func:`word_dtype` of ``xp``, on ``device``.
     """
-    w = _Words(xp)
+    w = _Words(xp, device)
     n = math.prod(shape)
     if n == 0:
         return xp.zeros(shape, dtype=w.dtype, device=device)
     if len(shape) >= 2 and shape[-1] >= 64 and start == 0 and n <= 1 << 32:
         # the common case: the grid is the array itself
         k0, k1 = round_keys(seed, 0)
-        rows = n // shape[-1]
-        grid = _weyl_grid(w, rows, shape[-1], 0, k0, device)
-        return xp.reshape(_mix(w, grid, k1), shape)
+        grid = _grid(w, n // shape[-1], shape[-1], 0, k0, k1, device)
+        return xp.reshape(grid, shape)
     pieces = []
     pos, end = start, start + n
     while pos < end:  # one piece per counter high word: more than one only past 2**32

@@ -185,11 +185,13 @@ def _host_select(keys: np.ndarray, k: np.ndarray, axis: int | None) -> np.ndarra
 def _host_exact(shape: tuple[int, ...], seed: int, k: np.ndarray, axis: int | None) -> np.ndarray:
     """Exact-count mask on the host; keys are generated row by row where possible."""
     n = math.prod(shape)
+    if n == 0:
+        return np.zeros(shape, dtype=np.bool_)
     length = n if axis is None else shape[axis]
     if length >= _TWO32:
         raise ValueError(f"exact=True needs slices shorter than 2**32 elements, got {length}")
     if axis is None or axis == len(shape) - 1:
-        rows = n // length if length else 0
+        rows = n // length
         out = np.empty((rows, length), dtype=np.uint8)
         k_rows = k.reshape(1) if axis is None else np.broadcast_to(k, shape[:-1]).reshape(-1)
         from ._ext import rng

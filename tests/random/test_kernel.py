@@ -176,3 +176,22 @@ def test_row_starts_of_blocks() -> None:
     block = full[1:3, 2:5, 3:6]
     starts = rnd._row_starts(block.shape, (1, 2, 3), shape)
     np.testing.assert_array_equal(starts, block[..., 0].reshape(-1))
+
+
+def test_kernel_guards_layout() -> None:
+    """The O(1) checks in front of the unchecked loops."""
+    out = np.empty(10, dtype=np.uint32)
+    with pytest.raises(ValueError, match="do not cover"):
+        rng.fill_bits(out, 3, np.zeros(2, dtype=np.int64), 0)
+    with pytest.raises(ValueError, match="do not cover"):
+        rng.fill_bits(out, 3, np.zeros(5, dtype=np.int64), 0)
+    with pytest.raises(ValueError, match="thresholds"):
+        rng.fill_bernoulli(np.empty(10, np.uint8), 5, np.zeros(2, dtype=np.int64),
+                           np.zeros(3, dtype=np.uint64), 0)
+    keys = np.zeros((2, 4), dtype=np.uint32)
+    with pytest.raises(ValueError, match="counts"):
+        rng.select_smallest(keys, np.zeros(3, dtype=np.int64), np.empty((2, 4), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        rng.select_smallest(keys, np.zeros(2, dtype=np.int64), np.empty((2, 5), np.uint8))
+    with pytest.raises(ValueError, match="counts"):
+        rng.fill_exact(np.empty((2, 4), np.uint8), np.zeros(3, dtype=np.int64), 0)
