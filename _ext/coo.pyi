@@ -61,7 +61,6 @@ def radix_sort_kv_msd(
     keys2: np.ndarray,
     values: np.ndarray,
     va: np.ndarray,
-    vb: np.ndarray,
     key_bits: int,
     top_bits: int,
     threads: int = 1,

@@ -702,15 +702,15 @@ cdef void _lsd_bucket(uint64_t* k, dense_t* v, uint64_t* ks, dense_t* vs, Py_ssi
 
 
 def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] values,
-                      dense_t[::1] va, dense_t[::1] vb, int key_bits, int top_bits,
-                      int threads=1):
+                      dense_t[::1] va, int key_bits, int top_bits, int threads=1):
     """Stable sort of ``keys`` < ``2**key_bits`` carrying ``values``; result in ``(keys2, va)``.
 
     One pass over memory scatters by the top ``top_bits`` bits (split over
     the threads in contiguous chunks, so it stays stable) into ``keys2``/``va``;
     each bucket, small enough to stay in cache, is then LSD-sorted by the
-    remaining bits using the same slots of ``keys``/``vb`` as scratch, buckets
-    in parallel. ``keys`` is overwritten.
+    remaining bits, buckets in parallel, with the same slots of ``keys`` and a
+    per-thread buffer of the largest bucket's size as scratch. ``keys`` is
+    overwritten.
     """
     cdef Py_ssize_t n = keys.shape[0], i, t, bkt, nbuck = <Py_ssize_t>1 << top_bits
     cdef int T = max(1, threads), low = key_bits - top_bits, width, P
@@ -722,7 +722,8 @@ def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] 
     cdef int64_t* starts
     cdef int64_t* lh
     cdef const char* vbase
-    cdef Py_ssize_t vstride
+    cdef Py_ssize_t vstride, largest = 0
+    cdef dense_t* scratch = NULL
     if n == 0:
         return
     if n < T * 65536:
@@ -750,16 +751,24 @@ def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] 
                     local[t * nbuck + i] = s
                     s += c
             starts[nbuck] = n
+            for i in range(nbuck):
+                if starts[i + 1] - starts[i] > largest:
+                    largest = starts[i + 1] - starts[i]
+            scratch = <dense_t*>malloc(P * largest * sizeof(dense_t) + 1)
+        if scratch == NULL:
+            raise MemoryError()
+        with nogil:
             for t in prange(T, num_threads=P, schedule="dynamic"):
                 _scatter_chunk(&keys[0], vbase, vstride, n * t // T, n * (t + 1) // T, low, mask,
                                local + t * nbuck, &keys2[0], &va[0])
             for bkt in prange(nbuck, num_threads=P, schedule="dynamic", chunksize=16):
                 _lsd_bucket(&keys2[0] + starts[bkt], &va[0] + starts[bkt],
-                            &keys[0] + starts[bkt], &vb[0] + starts[bkt],
+                            &keys[0] + starts[bkt], scratch + threadid() * largest,
                             starts[bkt + 1] - starts[bkt], low,
                             lh + threadid() * low_size)
     finally:
         free(local)
+        free(scratch)
 
 
 cdef void _reduce_chunk(const uint64_t* keys, Py_ssize_t lo, Py_ssize_t hi, const Divisor* dv,

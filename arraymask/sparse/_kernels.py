@@ -181,18 +181,16 @@ def _canonical_keys(
     if status == _generic.ORDER_UNSORTED:
         keys2 = np.empty(n, dtype=np.uint64)
         va = np.empty(n, dtype=kview.dtype)
-        vb = np.empty(n, dtype=kview.dtype)
         top = _top_bits(n, key_bits)
         if top:
-            _k.radix_sort_kv_msd(keys, keys2, kview, va, vb, key_bits, top, THREADS)
+            _k.radix_sort_kv_msd(keys, keys2, kview, va, key_bits, top, THREADS)
             keys, kview = keys2, va
         else:
+            vb = np.empty(n, dtype=kview.dtype)
             done = _k.radix_sort_kv(keys, keys2, kview, va, vb, passes, width, hist, THREADS)
-            if done % 2:
-                keys, kview = keys2, va
-            else:
-                kview = vb
-        del keys2, va, vb
+            keys, kview = (keys2, va) if done % 2 else (keys, vb)
+            del vb
+        del keys2, va
     runs, first = _k.count_runs_keys(keys)
     if policy == "error" and first >= 0:
         return coords, values, _unravel(int(keys[first]), shape), False
