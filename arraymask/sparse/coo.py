@@ -103,6 +103,11 @@ class COO:
     """
 
     __slots__ = ("_canonical", "_coords", "_shape", "_values", "_xp")
+    _canonical: bool
+    _coords: Any
+    _shape: tuple[int, ...]
+    _values: Any
+    _xp: ModuleType
 
     def __init__(
         self,
@@ -247,7 +252,8 @@ class COO:
 
         NaN entries are kept (NaN differs from everything), ``-0.0`` equals
         ``0``. Any dtype (bool, integers, float16/32/64, complex) and any
-        strides, negative included.
+        strides, negative included. A Dask array gives a lazy ``LazyCOO``
+        built block by block (:mod:`arraymask.chunked.coo`, ``docs/dask.md``).
 
         >>> import numpy as np
         >>> c = COO.from_dense(np.array([[0.0, 1.5], [-0.0, np.nan]]))
@@ -276,7 +282,7 @@ class COO:
         """Canonical COO of the True entries of boolean ``mask``.
 
         Values are gathered from ``values`` (same shape as ``mask``), or are
-        all True.
+        all True. A Dask mask gives a lazy ``LazyCOO`` (see :meth:`from_dense`).
 
         >>> import numpy as np
         >>> m = np.array([[True, False], [False, True]])
