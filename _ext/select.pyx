@@ -27,7 +27,8 @@ long slice splits its passes over the threads instead.
 """
 from cython.parallel cimport parallel, prange
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.math cimport ceil, floor, sqrt
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 cimport openmp
@@ -173,7 +174,7 @@ cdef Py_ssize_t _refine(ukey_t* cand_k, int64_t* cand_i, Py_ssize_t count,
     """Narrow the candidate list digit by digit; returns the final count.
 
     Candidates whose digit is above the chosen bucket are taken: they are
-    marked in ``op`` as they leave the list.
+    marked in ``op`` (unless it is NULL) as they leave the list.
     """
     cdef Py_ssize_t c, m, above, b, d
     cdef int digit
@@ -194,7 +195,7 @@ cdef Py_ssize_t _refine(ukey_t* cand_k, int64_t* cand_i, Py_ssize_t count,
                 cand_k[m] = cand_k[c]
                 cand_i[m] = cand_i[c]
                 m += 1
-            elif d > b:
+            elif d > b and op != NULL:
                 op[cand_i[c] * os] = 1
         count = m
     return count
@@ -389,7 +390,9 @@ cdef int _select_long(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
                       int nthreads) noexcept nogil:
     """One long slice, its passes split over ``nthreads`` threads in contiguous parts.
 
-    Keys are recomputed block by block in each pass (no slice-sized buffer).
+    :func:`_select_sampled` is tried first (one pass); when its bracket misses,
+    a radix select in two passes follows. Keys are recomputed block by block
+    in each pass (no slice-sized buffer).
     Per-part histograms are summed; per-part counts of the chosen bucket give
     each part its offset in the shared candidate list, which therefore stays
     in index order. Returns 1 when out of memory, else 0.
@@ -412,6 +415,11 @@ cdef int _select_long(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
         for t in prange(n, schedule="static", num_threads=nthreads):
             op[t * os] = 1 if k > 0 else 0
         return 0
+    failed = _select_sampled(xp, xs, op, os, n, k, kind, largest, ties_all, sign, inf_bits,
+                             nthreads)
+    if failed != 2:
+        return failed
+    failed = 0
     hists = <Py_ssize_t*>malloc((nthreads * 4 + 1) * nbuckets * sizeof(Py_ssize_t))
     offsets = <Py_ssize_t*>malloc((nthreads + 1) * sizeof(Py_ssize_t))
     blocks = <ukey_t*>malloc(nthreads * BLOCK * sizeof(ukey_t))
@@ -469,3 +477,201 @@ cdef int _select_long(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
     free(cand_k)
     free(cand_i)
     return failed
+
+
+cdef ukey_t _kth_key(const ukey_t* src, Py_ssize_t count, Py_ssize_t r, ukey_t* work,
+                     int64_t* widx, Py_ssize_t* hist) noexcept nogil:
+    """The ``r``-th largest of ``count`` keys (1 <= r <= count), by radix select."""
+    cdef Py_ssize_t need = r, c
+    cdef int shift = <int>(sizeof(ukey_t) * 8)
+    cdef ukey_t low
+    memcpy(work, src, count * sizeof(ukey_t))
+    count = _refine(work, widx, count, &need, &shift, hist, NULL, 0)
+    low = work[0]
+    for c in range(1, count):
+        if work[c] < low:
+            low = work[c]
+    return low
+
+
+cdef Py_ssize_t _mark_band(const ukey_t* keys, Py_ssize_t n, ukey_t lo, ukey_t span,
+                           char* op, Py_ssize_t os, Py_ssize_t* band) noexcept nogil:
+    """``op`` = 1 above the band ``[lo, lo + span]``, 2 inside, 0 below; returns the count above."""
+    cdef Py_ssize_t t, above = 0, inside = 0
+    cdef ukey_t hi = <ukey_t>(lo + span)
+    cdef char a, b
+    for t in range(n):
+        a = keys[t] > hi
+        b = <ukey_t>(keys[t] - lo) <= span
+        op[t * os] = a | (b << 1)
+        above += a
+        inside += b
+    band[0] = inside
+    return above
+
+
+cdef Py_ssize_t _take_band(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset, char* op,
+                           Py_ssize_t os, ukey_t* cand_k, int64_t* cand_i) noexcept nogil:
+    """Gather the keys tagged 2 by :func:`_mark_band` (index order) and reset their tag."""
+    cdef Py_ssize_t t = 0, j, c = 0
+    cdef uint64_t word
+    if os == 1:
+        while t + 8 <= n:
+            memcpy(&word, op + t, 8)
+            if word & 0x0202020202020202ULL:
+                for j in range(t, t + 8):
+                    if op[j] == 2:
+                        cand_k[c] = keys[j]
+                        cand_i[c] = offset + j
+                        op[j] = 0
+                        c += 1
+            t += 8
+    for j in range(t, n):
+        if op[j * os] == 2:
+            cand_k[c] = keys[j]
+            cand_i[c] = offset + j
+            op[j * os] = 0
+            c += 1
+    return c
+
+
+cdef int _select_sampled(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
+                         Py_ssize_t n, Py_ssize_t k, int kind, bint largest,
+                         bint ties_all, ukey_t sign, ukey_t inf_bits,
+                         int nthreads) noexcept nogil:
+    """One-pass selection for a long slice, bracketed by a sample.
+
+    The keys of an evenly spaced sample give a band ``[lo, hi]`` that holds the
+    k-th largest key with high probability (rank ``k/n`` of the sample, +-3
+    standard deviations). One pass over the slice marks the keys above the
+    band and gathers those inside it (each thread its own contiguous part, in
+    index order). If the band really holds the k-th key (fewer than ``k``
+    above, at least ``k`` above or inside), the band's keys are refined by
+    radix select exactly like a bucket; otherwise nothing is decided here and
+    2 is returned (the caller runs the two-pass radix select, which rewrites
+    all of ``op``). Returns 0 when done, 1 when out of memory, 2 on a miss.
+    """
+    cdef int nb = <int>(sizeof(ukey_t) * 8)
+    cdef Py_ssize_t s = min(n // 16, <Py_ssize_t>16384)
+    cdef Py_ssize_t stride = n // s
+    cdef double q = <double>k / <double>n
+    cdef double r0 = q * s, d = 3.0 * sqrt(s * q * (1.0 - q)) + 8.0
+    cdef Py_ssize_t r_hi = <Py_ssize_t>floor(r0 - d), r_lo = <Py_ssize_t>ceil(r0 + d)
+    cdef Py_ssize_t size = (n + nthreads - 1) // nthreads
+    cdef Py_ssize_t t, lo, hi, m, above, total, count, need, c, band, got
+    cdef int part, shift, result = 0
+    cdef ukey_t lo_key, hi_key, span
+    cdef ukey_t* sample = NULL
+    cdef ukey_t* work = NULL
+    cdef int64_t* widx = NULL
+    cdef Py_ssize_t* hist = NULL
+    cdef ukey_t* blocks = NULL
+    cdef ukey_t* keys
+    cdef Py_ssize_t* part_above = NULL
+    cdef Py_ssize_t* part_count = NULL
+    cdef Py_ssize_t* part_cap = NULL
+    cdef void** part_k = NULL
+    cdef void** part_i = NULL
+    cdef int* part_failed = NULL
+    cdef ukey_t* cand_k = NULL
+    cdef int64_t* cand_i = NULL
+    cdef void* grown
+    if r_lo > s or (r_lo - max(r_hi, 0)) * 8 > s:
+        return 2  # the band would hold too much of the slice: radix select is better
+    sample = <ukey_t*>malloc(s * sizeof(ukey_t))
+    work = <ukey_t*>malloc(s * sizeof(ukey_t))
+    widx = <int64_t*>calloc(s, sizeof(int64_t))
+    hist = <Py_ssize_t*>malloc(256 * sizeof(Py_ssize_t))
+    blocks = <ukey_t*>malloc(nthreads * BLOCK * sizeof(ukey_t))
+    part_above = <Py_ssize_t*>calloc(nthreads, sizeof(Py_ssize_t))
+    part_count = <Py_ssize_t*>calloc(nthreads, sizeof(Py_ssize_t))
+    part_cap = <Py_ssize_t*>calloc(nthreads, sizeof(Py_ssize_t))
+    part_k = <void**>calloc(nthreads, sizeof(void*))
+    part_i = <void**>calloc(nthreads, sizeof(void*))
+    part_failed = <int*>calloc(nthreads, sizeof(int))
+    if (sample == NULL or work == NULL or widx == NULL or hist == NULL or blocks == NULL
+            or part_above == NULL or part_count == NULL or part_cap == NULL
+            or part_k == NULL or part_i == NULL or part_failed == NULL):
+        result = 1
+    else:
+        _to_keys(xp + (stride // 2) * xs, xs * stride, s, kind, largest, sign, inf_bits,
+                 sample)
+        lo_key = _kth_key(sample, s, r_lo, work, widx, hist)
+        if r_hi >= 1:
+            hi_key = _kth_key(sample, s, r_hi, work, widx, hist)
+        else:
+            hi_key = <ukey_t>~(<ukey_t>0)
+        span = <ukey_t>(hi_key - lo_key)
+        for part in prange(nthreads, schedule="static", num_threads=nthreads):
+            keys = blocks + part * BLOCK
+            lo = part * size
+            hi = min(lo + size, n)
+            while lo < hi:
+                m = min(<Py_ssize_t>BLOCK, hi - lo)
+                _to_keys(xp + lo * xs, xs, m, kind, largest, sign, inf_bits, keys)
+                band = 0  # assigned here so that it is private to the thread
+                part_above[part] += _mark_band(keys, m, lo_key, span, op + lo * os, os, &band)
+                if band:
+                    if part_count[part] + band > part_cap[part]:
+                        part_cap[part] = 2 * (part_count[part] + band) + 1024
+                        grown = realloc(part_k[part], part_cap[part] * sizeof(ukey_t))
+                        if grown != NULL:
+                            part_k[part] = grown
+                            grown = realloc(part_i[part], part_cap[part] * sizeof(int64_t))
+                            if grown != NULL:
+                                part_i[part] = grown
+                        if grown == NULL:
+                            part_failed[part] = 1
+                            break
+                    got = _take_band(keys, m, lo, op + lo * os, os,
+                                     <ukey_t*>part_k[part] + part_count[part],
+                                     <int64_t*>part_i[part] + part_count[part])
+                    part_count[part] += got
+                lo = lo + m
+        above = 0
+        total = 0
+        for part in range(nthreads):
+            if part_failed[part]:
+                result = 1
+            above += part_above[part]
+            total += part_count[part]
+        if result == 0 and not (above < k <= above + total):
+            result = 2
+        if result == 0:
+            cand_k = <ukey_t*>malloc(total * sizeof(ukey_t) + 1)
+            cand_i = <int64_t*>malloc(total * sizeof(int64_t) + 1)
+            if cand_k == NULL or cand_i == NULL:
+                result = 1
+        if result == 0:
+            c = 0
+            for part in range(nthreads):
+                memcpy(cand_k + c, part_k[part], part_count[part] * sizeof(ukey_t))
+                memcpy(cand_i + c, part_i[part], part_count[part] * sizeof(int64_t))
+                c += part_count[part]
+            need = k - above
+            shift = nb
+            count = _refine(cand_k, cand_i, total, &need, &shift, hist, op, os)
+            if ties_all:
+                need = count
+            for c in range(need):
+                op[cand_i[c] * os] = 1
+    if part_k != NULL:
+        for part in range(nthreads):
+            free(part_k[part])
+    if part_i != NULL:
+        for part in range(nthreads):
+            free(part_i[part])
+    free(sample)
+    free(work)
+    free(widx)
+    free(hist)
+    free(blocks)
+    free(part_above)
+    free(part_count)
+    free(part_cap)
+    free(part_k)
+    free(part_i)
+    free(part_failed)
+    free(cand_k)
+    free(cand_i)
+    return result

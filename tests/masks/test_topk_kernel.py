@@ -133,6 +133,25 @@ def test_long_slices(rows):
     np.testing.assert_array_equal(all_ties, _generic(x, 700, 1, True, "all"))
 
 
+@pytest.mark.parametrize("sampled", [-1.0, 100.0, np.nan])
+def test_long_slice_sample_misled(sampled):
+    """The sampled positions (8, 24, 40, ... for n = 70000) hold one value.
+
+    With -1.0 the sample's band misses the k-th value (the radix fallback
+    runs); with 100.0 or NaN the band holds only that value, which is right.
+    """
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(70000)
+    x[8::16] = sampled
+    for k in (1, 700, 4000, 60000):
+        for largest in (True, False):
+            for ties in ("index", "all"):
+                np.testing.assert_array_equal(
+                    am.topk_mask(x, k, largest=largest, ties=ties),
+                    _generic(x, k, 0, largest, ties),
+                )
+
+
 @pytest.mark.slow
 def test_long_global_slice_matches_twin():
     x = np.random.default_rng(9).standard_normal(2_000_003).astype(np.float32)
