@@ -161,11 +161,10 @@ def _candidates(block: np.ndarray, *, kmax: int, axis: int, largest: bool,
     c = block.shape[axis]
     kc = min(kmax, c)
     moved = np.moveaxis(block, axis, -1)
-    chosen = np.moveaxis(_select(block, kc, axis, largest), axis, -1)
+    chosen = np.nonzero(np.moveaxis(_select(block, kc, axis, largest), axis, -1))
     out = np.empty((*moved.shape[:-1], kc), dtype=_record(block.dtype))
     out["v"] = moved[chosen].reshape(out.shape)
-    positions = np.broadcast_to(np.arange(offset, offset + c, dtype=np.int64), moved.shape)
-    out["i"] = positions[chosen].reshape(out.shape)
+    out["i"] = (chosen[-1] + offset).reshape(out.shape)
     return np.moveaxis(out, -1, axis)
 
 
@@ -206,23 +205,38 @@ def _threshold(block: np.ndarray, k: Any, *, axis: int) -> np.ndarray:
 def _compare(block: np.ndarray, t: np.ndarray, largest: bool) -> tuple[np.ndarray, np.ndarray]:
     """``(strictly better than t, equal to t)`` with NaN above +inf and all NaNs equal."""
     if block.dtype.kind == "f":
-        xn, tn = np.isnan(block), np.isnan(t)
+        tn = np.isnan(t)
+        if not tn.any():  # the usual case: two comparisons, NaN handled by their rules
+            better = np.less_equal(block, t) if largest else np.less(block, t)
+            if largest:
+                np.logical_not(better, out=better)  # NaN <= t is False: NaN ranks above t
+            return better, np.equal(block, t)
+        xn = np.isnan(block)
         better = ((block > t) | (xn & ~tn)) if largest else ((block < t) | (~xn & tn))
         return better, (block == t) | (xn & tn)
     return (block > t) if largest else (block < t), block == t
 
 
+def _drop_late_ties(equal: np.ndarray, position_of: Any, last: np.ndarray) -> np.ndarray:
+    """Clear the entries of ``equal`` whose global position exceeds ``last`` (few entries)."""
+    where = np.nonzero(equal)
+    if where[0].size:
+        late = position_of(where) > np.broadcast_to(last, equal.shape)[where]
+        if late.any():
+            equal[tuple(w[late] for w in where)] = False
+    return equal
+
+
 def _final(block: np.ndarray, thr: np.ndarray, *, axis: int, largest: bool, ties: str,
            block_info: Any = None) -> np.ndarray:
     better, equal = _compare(block, thr["t"], largest)
-    if ties == "index":
+    if ties == "index" and block.ndim:
         offset = block_info[0]["array-location"][axis][0]
-        shape = [1] * block.ndim
-        shape[axis] = block.shape[axis]
-        position = np.arange(offset, offset + block.shape[axis], dtype=np.int64).reshape(shape)
-        equal &= position <= thr["i"]
+        equal = _drop_late_ties(equal, lambda where: where[axis] + offset, thr["i"])
     better |= equal
-    better &= thr["on"]
+    on = thr["on"]
+    if not on.all():
+        better &= on
     return better
 
 
@@ -289,16 +303,14 @@ def _flat_threshold(cand: np.ndarray, k: int) -> np.ndarray:
 def _final_global(block: np.ndarray, thr: np.ndarray, *, shape: tuple[int, ...],
                   largest: bool, ties: str, block_info: Any = None) -> np.ndarray:
     better, equal = _compare(block, thr["t"], largest)
-    if ties == "index":  # positions of the (few) entries equal to t only
-        local = np.nonzero(equal)
-        if local[0].size if block.ndim else bool(equal):
-            offsets = [lo for lo, _ in block_info[0]["array-location"]]
-            coords = tuple(c + o for c, o in zip(local, offsets, strict=True))
-            late = np.ravel_multi_index(coords, shape) > thr["i"] if shape else equal
-            if block.ndim:
-                equal[tuple(c[late] for c in local)] = False
-            elif late:
-                equal = np.zeros_like(equal)
+    if ties == "index" and block.ndim:
+        offsets = [lo for lo, _ in block_info[0]["array-location"]]
+
+        def position_of(where: tuple[np.ndarray, ...]) -> np.ndarray:
+            coords = tuple(w + o for w, o in zip(where, offsets, strict=True))
+            return np.ravel_multi_index(coords, shape)
+
+        equal = _drop_late_ties(equal, position_of, thr["i"])
     better |= equal
     return better
 
