@@ -63,9 +63,9 @@ def loop_reference(shape, band, k, density):
 
 
 def _spilled_bytes(dask_worker):
-    """Bytes this worker has written to disk so far (0 when it never spilled)."""
-    total = getattr(dask_worker.data, "spilled_total", None)
-    return int(getattr(total, "disk", 0)) if total is not None else 0
+    """Bytes this worker has written to disk (spilled) since it started."""
+    metrics = getattr(dask_worker.data, "cumulative_metrics", {})
+    return int(metrics.get(("disk-write", "bytes"), 0))
 
 
 class MemoryWatch:
