@@ -14,8 +14,9 @@ Run under the benchmark lock (one benchmark at a time on the shared machine):
         --workers 2 --memory-limit 4GiB --out /tmp/bench_dask.json
 
 ``--layout tiles`` chunks the ranked axis too (square-ish tiles): the top-k then
-runs as a tree reduction of per-chunk candidates and reads every chunk twice (so
-generates it twice); the loop reference stays row bands (it cannot do otherwise).
+runs as a tree reduction of per-chunk candidates, which uses every chunk twice
+(Dask keeps a band of chunks until their thresholds are known); the loop
+reference stays row bands (it cannot do otherwise).
 """
 
 from __future__ import annotations

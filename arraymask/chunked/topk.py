@@ -21,9 +21,11 @@ axis is never gathered into one chunk:
 
 The union of every chunk's top ``K`` holds the global top ``K``, so the result
 is exactly the in-memory mask: NaN ranks above ``+inf``, ``-0.0`` ties
-``0.0``, ties go to the lower index. The input is read twice (steps 1 and 4):
-persist it, or chunk whole slices, when it is expensive to produce. When the
-axis has a single chunk there is nothing to reduce: one ``map_blocks`` pass.
+``0.0``, ties go to the lower index. Every input chunk is used twice (steps
+1 and 4); Dask computes it once and keeps it (in memory, or spilled) until the
+thresholds of its slices are known, so the chunks of one band of slices are
+held at a time, not the array. When the axis has a single chunk there is
+nothing to reduce and nothing held: one ``map_blocks`` pass.
 ``axis=None`` reduces the candidates of all blocks with ``dask.delayed``
 (global row-major positions). Per-task memory: one input chunk, or
 ``SPLIT_EVERY * K`` candidates per slice of a block.
