@@ -141,8 +141,16 @@ def test_unknown_chunks_give_a_clear_error():
     z = y[y > 3]  # unknown sizes
     with pytest.raises(ValueError, match="unknown chunk sizes"):
         chunked_topk.topk_mask(z, 2, 0, largest=True, ties="index")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="x has unknown chunk sizes along axis 0"):
         am.topk_mask(z, 2)
+    rows = da.from_array(np.ones((4, 6)), chunks=2)
+    rows = rows[rows[:, 0] > 0]
+    for call in (lambda: am.topk_mask(rows, 1, axis=0), lambda: am.top_fraction_mask(rows, 0.5),
+                 lambda: am.nm_mask(rows, 1, 2)):
+        with pytest.raises(ValueError, match="x has unknown chunk sizes"):
+            call()
+    with pytest.raises(ValueError, match="probs has unknown chunk sizes"):
+        am.nucleus_mask(rows, 0.5)
 
 
 def test_empty_and_k_zero():
