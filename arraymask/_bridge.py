@@ -11,7 +11,9 @@ results back into ``tf.Tensor`` objects on the tensor's device:
 * a GPU tensor becomes a torch CUDA tensor (or a CuPy array when torch is not
   installed) through DLPack, and the result goes back to TensorFlow through
   DLPack on the same GPU;
-* a bfloat16 tensor (NumPy has no bfloat16) goes through torch.
+* a bfloat16 tensor (NumPy has no bfloat16) goes through torch;
+* where DLPack cannot carry a CPU tensor, ``tensor.numpy()`` (a copy) is
+  used instead.
 
 Only eager tensors can be bridged: a symbolic tensor (inside ``tf.function``
 or a Keras functional graph) raises ``TypeError`` — wrap the call in

@@ -110,7 +110,8 @@ def _immutable_alias(x: np.ndarray) -> np.ndarray:
 def tensor_to_array(tensor: Any, *, name: str = "tensor") -> Any:
     """Array holding an eager ``tf.Tensor``: NumPy on CPU, torch or CuPy on a GPU.
 
-    CPU tensors are viewed through DLPack (read-only, no copy). GPU tensors
+    CPU tensors are viewed through DLPack (read-only, no copy; ``.numpy()``,
+    a copy, where DLPack refuses the tensor). GPU tensors
     become torch CUDA tensors if torch is installed, else CuPy arrays (DLPack,
     no copy). bfloat16 tensors become torch tensors (NumPy has no bfloat16).
     """
