@@ -187,3 +187,18 @@ def test_large_identical_across_paths() -> None:
     np.testing.assert_array_equal(generic.bits_array(shape, 2**40 + 3, xt).numpy(),
                                   words.astype(np.int64))
     assert am.random_mask(shape, 0.15, seed=2**40 + 3, xp=torch).dtype == torch.bool
+
+
+def test_inside_jax_jit(jax_xp) -> None:
+    """Shapes, seed and rate are Python values: the mask can be built inside jax.jit."""
+    import jax
+
+    def drop(x):
+        keep = am.random_mask(x.shape, 0.3, seed=5, xp=jax_xp)
+        exact = am.random_mask(x.shape, 0.3, seed=5, exact=True, xp=jax_xp)
+        return jax_xp.where(keep, 0.0, x), jax_xp.where(exact, 0.0, x)
+
+    bern, exact = jax.jit(drop)(jax_xp.ones((4, 100)))
+    np.testing.assert_array_equal(np.asarray(bern) == 0.0, am.random_mask((4, 100), 0.3, seed=5))
+    np.testing.assert_array_equal(np.asarray(exact) == 0.0,
+                                  am.random_mask((4, 100), 0.3, seed=5, exact=True))

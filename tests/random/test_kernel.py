@@ -195,3 +195,61 @@ def test_kernel_guards_layout() -> None:
         rng.select_smallest(keys, np.zeros(2, dtype=np.int64), np.empty((2, 5), np.uint8))
     with pytest.raises(ValueError, match="counts"):
         rng.fill_exact(np.empty((2, 4), np.uint8), np.zeros(3, dtype=np.int64), 0)
+
+
+@pytest.mark.parametrize("module", ["numpy", "torch"])
+def test_twin_route_on_host_backends(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The array-API route, forced on NumPy (as CuPy runs it: native uint32) and on
+    CPU torch (as torch-CUDA runs it: int64 words), gives the compiled results."""
+    xp = pytest.importorskip(module)
+    want = {
+        "bern": am.random_mask((6, 80), 0.15, seed=8, xp=xp),
+        "rows": am.random_mask((6, 80), np.linspace(0, 1, 6), seed=8, xp=xp),
+        "cols": am.random_mask((6, 80), np.linspace(0, 1, 80), seed=8, axis=0, xp=xp),
+        "exact": am.random_mask((6, 80), 0.15, seed=8, exact=True, xp=xp),
+        "exact_rows": am.random_mask((6, 80), np.linspace(0, 1, 6), seed=8, exact=True, xp=xp),
+        "exact_all": am.random_mask((6, 80), 0.3, seed=8, exact=True, axis=None, xp=xp),
+        "bits": am.random.bits((6, 80), seed=8, xp=xp),
+        "u64": am.random.uniform((6, 80), seed=8, dtype="float64", xp=xp),
+    }
+    real = rnd._resolve
+
+    def generic_route(xp_arg, device):
+        ns, _ = real(xp_arg, device)
+        return ns, "generic"
+
+    monkeypatch.setattr(rnd, "_resolve", generic_route)
+    got = {
+        "bern": am.random_mask((6, 80), 0.15, seed=8, xp=xp),
+        "rows": am.random_mask((6, 80), np.linspace(0, 1, 6), seed=8, xp=xp),
+        "cols": am.random_mask((6, 80), np.linspace(0, 1, 80), seed=8, axis=0, xp=xp),
+        "exact": am.random_mask((6, 80), 0.15, seed=8, exact=True, xp=xp),
+        "exact_rows": am.random_mask((6, 80), np.linspace(0, 1, 6), seed=8, exact=True, xp=xp),
+        "exact_all": am.random_mask((6, 80), 0.3, seed=8, exact=True, axis=None, xp=xp),
+        "bits": am.random.bits((6, 80), seed=8, xp=xp),
+        "u64": am.random.uniform((6, 80), seed=8, dtype="float64", xp=xp),
+    }
+    for key, value in want.items():
+        assert type(got[key]) is type(value), key
+        assert got[key].dtype == value.dtype, key
+        np.testing.assert_array_equal(np.asarray(got[key]), np.asarray(value), err_msg=key)
+
+
+def test_non_default_device() -> None:
+    """array-api-strict's second device: the result is made there."""
+    strict = pytest.importorskip("array_api_strict")
+    device = strict.Device("device1")
+    for result in [
+        am.random.bits((4, 70), seed=1, xp=strict, device=device),
+        am.random.uniform((4, 70), seed=1, xp=strict, device=device),
+        am.random_mask((4, 70), 0.2, seed=1, xp=strict, device=device),
+        am.random_mask((4, 70), [0.1, 0.2, 0.3, 1.0], seed=1, xp=strict, device=device),
+        am.random_mask((4, 70), 0.2, seed=1, exact=True, xp=strict, device=device),
+    ]:
+        assert result.device == device
+    rates = strict.asarray([0.1, 0.2, 0.3, 1.0], device=device)
+    mask = am.random_mask((4, 70), rates, seed=1, exact=True)
+    assert mask.device == device
+    np.testing.assert_array_equal(
+        np.asarray(mask.to_device(strict.Device("CPU_DEVICE"))._array),
+        am.random_mask((4, 70), [0.1, 0.2, 0.3, 1.0], seed=1, exact=True))
