@@ -3,10 +3,11 @@
 Memory: ``to_scipy`` gives ``coo_array`` the COO's NumPy buffers: the values
 and each coordinate row are shared (int64 coordinates, kept as they are),
 and, the coordinates being validated already, SciPy's O(nnz) bounds scan is
-skipped (the arrays are attached to an empty ``coo_array`` of the shape). Arrays of other namespaces are viewed on the
-host without a copy where possible (CPU torch, JAX, array-api-strict) and
-copied from a GPU. ``from_scipy`` shares the values of COO, CSR, CSC and BSR
-inputs where SciPy's ``tocoo(copy=False)`` does; the ``(ndim, nnz)``
+skipped (the arrays are attached to an empty ``coo_array`` of the shape).
+Arrays of other namespaces are viewed on the host without a copy where
+possible (CPU torch, JAX, array-api-strict) and copied from a GPU.
+``from_scipy`` shares the values of COO, CSR, CSC and BSR inputs where
+SciPy's ``tocoo(copy=False)`` does; the ``(ndim, nnz)``
 coordinate array is always new (SciPy keeps one array per axis, often int32).
 """
 
