@@ -110,6 +110,18 @@ def _row_starts(
     return starts.reshape(-1)
 
 
+def _layout(
+    chunk: tuple[int, ...], offsets: tuple[int, ...] | None, shape: tuple[int, ...] | None
+) -> tuple[int, np.ndarray]:
+    """``(row_len, row_starts)`` for the kernels: a whole array is one run of
+    counters cut into rows of ``_ROW``; a block of a larger array (a Dask
+    chunk) has one row per last-axis line, each with its own first counter."""
+    if offsets is None or shape is None or chunk == shape:
+        n = math.prod(chunk)
+        return _ROW, np.arange(-(-n // _ROW), dtype=np.int64) * _ROW
+    return (chunk[-1] if chunk else 1), _row_starts(chunk, offsets, shape)
+
+
 def _host_bits(
     chunk: tuple[int, ...], seed: int, offsets: tuple[int, ...] | None = None,
     shape: tuple[int, ...] | None = None,
@@ -117,12 +129,7 @@ def _host_bits(
     """uint32 stream words of a block (the whole array when ``offsets`` is None)."""
     n = math.prod(chunk)
     out = np.empty(n, dtype=np.uint32)
-    if offsets is None or chunk == shape:
-        row_len = _ROW
-        starts = np.arange(-(-n // _ROW), dtype=np.int64) * _ROW
-    else:
-        row_len = chunk[-1] if chunk else 1
-        starts = _row_starts(chunk, offsets, shape)  # type: ignore[arg-type]
+    row_len, starts = _layout(chunk, offsets, shape)
     from ._ext import rng
 
     rng.fill_bits(out, row_len, starts, seed, _threads(n))
@@ -136,12 +143,7 @@ def _host_bernoulli(
     """``bits < threshold`` of a block, fused in one pass."""
     n = math.prod(chunk)
     out = np.empty(n, dtype=np.uint8)
-    if offsets is None or chunk == shape:
-        row_len = _ROW
-        starts = np.arange(-(-n // _ROW), dtype=np.int64) * _ROW
-    else:
-        row_len = chunk[-1] if chunk else 1
-        starts = _row_starts(chunk, offsets, shape)  # type: ignore[arg-type]
+    row_len, starts = _layout(chunk, offsets, shape)
     from ._ext import rng
 
     rng.fill_bernoulli(out, row_len, starts, np.array([threshold], dtype=np.uint64), seed,
@@ -451,6 +453,10 @@ def random_mask(
         ns = namespace(xp=xp)
     _, route = _resolve(ns, device)
     rates = _rate_rows(rate, dims, ax)
+    if n == 0:
+        if device is None:
+            return ns.zeros(dims, dtype=ns.bool)
+        return ns.zeros(dims, dtype=ns.bool, device=device)
     if exact:
         return _exact(dims, n, rates, value, ax, ns, route, device)
     return _bernoulli(dims, rates, value, ax, ns, route, device)

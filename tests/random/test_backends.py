@@ -91,6 +91,14 @@ def test_per_row_rates_identical(backend: Backend, axis, exact) -> None:
     assert_equal(got_b, ref_b, like=_like(backend))
 
 
+@pytest.mark.parametrize("exact", [False, True])
+def test_empty_with_per_row_rates(backend: Backend, exact: bool) -> None:
+    cases = [((3, 0), np.full(3, 0.5)), ((0, 4), np.zeros(0)), ((2, 0, 3), np.ones((2, 0)))]
+    for shape, rates in cases:
+        got = am.random_mask(shape, rates, seed=1, exact=exact, **_kw(backend))
+        assert_equal(got, np.zeros(shape, dtype=bool), like=_like(backend))
+
+
 def test_exact_counts_on_backend(backend: Backend) -> None:
     shape = (7, 300)
     rates = np.linspace(0, 1, 7)
