@@ -170,8 +170,8 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
                 hit = 0
                 for k in range(j, stop):
                     hit += _differs(row[k], fill, half)
-                if hit and pos + 32 <= end:
-                    # room for the whole chunk in this block: branchless writes,
+                if hit >= 3 and pos + 32 <= end:
+                    # dense chunk with room in this block: branchless writes,
                     # a slot is kept only by advancing past it
                     for k in range(j, stop):
                         v = row[k]
