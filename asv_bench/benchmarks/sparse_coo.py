@@ -136,7 +136,8 @@ class Canonical:
         )
         return t.coalesce()
 
-    def time_peer_numpy_sort_keys(self, case: str) -> Any:
+    def time_ref_numpy_sort_keys_only(self, case: str) -> Any:
+        """Not a peer (no values, no COO out): NumPy's vectorized sort of the keys alone."""
         key = np.ravel_multi_index(tuple(self.coords), self.shape)
         return np.sort(key)
 
