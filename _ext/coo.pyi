@@ -1,6 +1,8 @@
 import numpy as np
 
-def scan(coords: np.ndarray, shape: np.ndarray) -> tuple[int, int, int]: ...
+def scan(
+    coords: np.ndarray, shape: np.ndarray, stop_unsorted: bool = False
+) -> tuple[int, int, int]: ...
 def dense_count(
     x: np.ndarray, fill: np.ndarray, half: bool, counts: np.ndarray, threads: int = 1
 ) -> None: ...

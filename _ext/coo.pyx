@@ -40,12 +40,13 @@ cdef enum:
 # ---------------------------------------------------------------- scanning
 
 
-def scan(const int64_t[:, :] coords, const int64_t[::1] shape):
+def scan(const int64_t[:, :] coords, const int64_t[::1] shape, bint stop_unsorted=False):
     """Bounds check and order status of ``coords`` ``(ndim, nnz)`` in one pass.
 
     Returns ``(bad_axis, bad_col, status)``: ``bad_axis`` is -1 when all
     coordinates lie in ``[0, shape)``; ``status`` is 0 (strictly increasing
-    row-major), 1 (nondecreasing) or 2 (unsorted).
+    row-major), 1 (nondecreasing) or 2 (unsorted). With ``stop_unsorted``
+    the pass ends at the first descent (status 2; later columns unchecked).
     """
     cdef Py_ssize_t nd = coords.shape[0], n = coords.shape[1], i, a
     cdef int64_t c, p
@@ -71,6 +72,8 @@ def scan(const int64_t[:, :] coords, const int64_t[::1] shape):
             if i > 0:
                 if cmp < 0:
                     status = 2
+                    if stop_unsorted:
+                        break
                 elif cmp == 0 and status == 0:
                     status = 1
     return bad_axis, bad_col, status

@@ -166,6 +166,12 @@ def _canonical_keys(
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
     """Linear keys (validated, histogrammed), radix sort carrying values, reduce."""
     nd, n = coords.shape
+    # sorted input costs one read: a scan that stops at the first descent
+    bad_axis, bad_col, status = _k.scan(coords, shp, True)
+    if bad_axis >= 0:
+        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
+    if status == _generic.ORDER_STRICT:
+        return coords, values, None, True
     passes, width = _k.digit_plan(key_bits)
     keys = np.empty(n, dtype=np.uint64)
     hist = np.zeros((passes, 1 << width), dtype=np.int64)
