@@ -7,10 +7,10 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 
+from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
+
 from arraymask.chunked import coo as chunked_coo  # noqa: E402
 from arraymask.sparse import COO  # noqa: E402
-
-from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
 
 LAYOUTS = [
     ((7, 9), ((3, 4), (9,))),          # row bands: pieces concatenated as they are

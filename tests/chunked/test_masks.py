@@ -7,10 +7,10 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 
+from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
+
 import arraymask as am  # noqa: E402
 from arraymask import random as amr  # noqa: E402
-
-from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
 
 
 def test_sequence_masks():

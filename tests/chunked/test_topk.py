@@ -9,10 +9,10 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 
+from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
+
 import arraymask as am  # noqa: E402
 from arraymask.chunked import topk as chunked_topk  # noqa: E402
-
-from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
 
 DTYPES = ["float32", "float64", "float16", "int8", "int64", "uint16", "bool"]
 
@@ -160,3 +160,39 @@ def test_empty_and_k_zero():
     assert not am.topk_mask(d, 0).compute().any()
     assert am.topk_mask(d, 5).compute().all()
     assert not am.topk_mask(d, 0, axis=None).compute().any()
+
+
+def test_tree_agrees_with_numpy_on_adversarial_inputs():
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    values = st.sampled_from([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.5])
+
+    @hypothesis.given(
+        rows=st.integers(1, 4), cols=st.integers(1, 16), data=st.data(),
+        largest=st.booleans(), ties=st.sampled_from(["index", "all"]),
+        axis=st.sampled_from([0, 1, None]),
+    )
+    @hypothesis.settings(max_examples=30, deadline=None)
+    def check(rows, cols, data, largest, ties, axis):
+        flat = data.draw(st.lists(values, min_size=rows * cols, max_size=rows * cols))
+        x = np.array(flat, dtype=np.float32).reshape(rows, cols)
+        cuts = [data.draw(st.lists(st.integers(1, n), min_size=1, max_size=4)) for n in x.shape]
+        chunks = []
+        for n, sizes in zip(x.shape, cuts, strict=True):
+            out, left = [], n
+            for s in sizes:
+                if left == 0:
+                    break
+                out.append(min(s, left))
+                left -= out[-1]
+            if left:
+                out.append(left)
+            chunks.append(tuple(out))
+        n = x.size if axis is None else x.shape[axis]
+        k = data.draw(st.integers(0, n))
+        d = da.from_array(x, chunks=tuple(chunks))
+        got = am.topk_mask(d, k, axis=axis, largest=largest, ties=ties).compute()
+        np.testing.assert_array_equal(
+            got, am.topk_mask(x, k, axis=axis, largest=largest, ties=ties))
+
+    check()
