@@ -41,3 +41,26 @@ def block_offsets(chunks: tuple[tuple[int, ...], ...]) -> list[np.ndarray]:
     """Start of every chunk along every axis."""
     return [np.concatenate(([0], np.cumsum(c[:-1], dtype=np.int64))).astype(np.int64)
             if c else np.zeros(0, np.int64) for c in chunks]
+
+
+def align_groups(x: Any, axis: int, m: int) -> Any:
+    """``x`` rechunked along ``axis`` so that every chunk holds whole groups of ``m``.
+
+    Chunk boundaries move to the nearest multiple of ``m`` (a no-op when they
+    are there already), so groups never straddle chunks and the axis is not
+    gathered into one chunk.
+
+    >>> import dask.array as da
+    >>> align_groups(da.zeros((2, 24), chunks=(2, (7, 9, 8))), 1, 4).chunks[1]
+    (8, 8, 8)
+    """
+    require_known_chunks(x, "x")
+    sizes = x.chunks[axis]
+    if all(c % m == 0 for c in sizes):
+        return x
+    n = int(x.shape[axis])
+    bounds = np.cumsum(sizes)[:-1]
+    moved = {int(round(b / m)) * m for b in bounds}
+    cuts = sorted(b for b in moved if 0 < b < n)
+    new = tuple(np.diff([0, *cuts, n]).tolist())
+    return x.rechunk({axis: new})

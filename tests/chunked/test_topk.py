@@ -97,6 +97,10 @@ def test_top_fraction_nm_nucleus_random_exact():
             am.top_fraction_mask(d, 0.35, axis=axis, rounding=rounding).compute(),
             am.top_fraction_mask(x, 0.35, axis=axis, rounding=rounding))
     np.testing.assert_array_equal(am.nm_mask(d, 2, 4).compute(), am.nm_mask(x, 2, 4))
+    aligned = da.from_array(x, chunks=(2, (8, 4, 12)))
+    assert am.nm_mask(aligned, 2, 4).chunks == aligned.chunks  # the axis is not gathered
+    np.testing.assert_array_equal(am.nm_mask(da.from_array(x, chunks=(5, (5, 7, 12))), 2, 4)
+                                  .compute(), am.nm_mask(x, 2, 4))
     np.testing.assert_array_equal(am.nm_mask(d, 1, 5, axis=0).compute(),
                                   am.nm_mask(x, 1, 5, axis=0))
     probs = rng.random((6, 30))
