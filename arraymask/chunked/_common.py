@@ -60,7 +60,7 @@ def align_groups(x: Any, axis: int, m: int) -> Any:
         return x
     n = int(x.shape[axis])
     bounds = np.cumsum(sizes)[:-1]
-    moved = {int(round(b / m)) * m for b in bounds}
+    moved = {(int(b) + m // 2) // m * m for b in bounds}
     cuts = sorted(b for b in moved if 0 < b < n)
     new = tuple(np.diff([0, *cuts, n]).tolist())
     return x.rechunk({axis: new})
