@@ -24,6 +24,12 @@ fill the remaining slots, so ties go to the lower index and exactly ``k``
 entries are set (``ties_all``: every candidate, i.e. every element equal to
 the k-th selected key). Slices run in parallel (OpenMP ``prange``); a single
 long slice splits its passes over the threads instead.
+
+Long slices (``n >= 65536``) first try a one-pass variant: an evenly spaced
+sample of 16384 keys brackets the k-th key in a narrow band, one pass marks
+the keys above the band and gathers those inside, and the band is refined as
+above. When the sample misleads (the band does not hold the k-th key) the
+two-pass radix select runs instead, so the result never depends on it.
 """
 from cython.parallel cimport parallel, prange
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -32,6 +38,18 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 cimport openmp
+
+
+cdef extern from *:
+    """
+    #if !defined(__GNUC__) && !defined(__clang__)
+    #error "select.pyx needs __builtin_ctzll (GCC or Clang)"
+    #endif
+    #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    #error "select.pyx reads tag bytes as little-endian words"
+    #endif
+    """
+    int __builtin_ctzll(unsigned long long) noexcept nogil
 
 ctypedef fused ukey_t:
     uint8_t
@@ -234,13 +252,14 @@ cdef Py_ssize_t _mark_gather(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset
     t = 0
     while t + 8 <= n:
         memcpy(&word, op + t, 8)
-        if word & 0x0202020202020202ULL:
-            for j in range(t, t + 8):
-                if op[j] == 2:
-                    cand_k[c] = keys[j]
-                    cand_i[c] = offset + j
-                    op[j] = 0
-                    c += 1
+        word &= 0x0202020202020202ULL
+        while word:  # one iteration per tagged byte (little-endian byte order)
+            j = t + (__builtin_ctzll(word) >> 3)
+            cand_k[c] = keys[j]
+            cand_i[c] = offset + j
+            op[j] = 0
+            c += 1
+            word &= word - 1
         t += 8
     for j in range(t, n):
         if op[j] == 2:
@@ -518,13 +537,14 @@ cdef Py_ssize_t _take_band(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset, 
     if os == 1:
         while t + 8 <= n:
             memcpy(&word, op + t, 8)
-            if word & 0x0202020202020202ULL:
-                for j in range(t, t + 8):
-                    if op[j] == 2:
-                        cand_k[c] = keys[j]
-                        cand_i[c] = offset + j
-                        op[j] = 0
-                        c += 1
+            word &= 0x0202020202020202ULL
+            while word:
+                j = t + (__builtin_ctzll(word) >> 3)
+                cand_k[c] = keys[j]
+                cand_i[c] = offset + j
+                op[j] = 0
+                c += 1
+                word &= word - 1
             t += 8
     for j in range(t, n):
         if op[j * os] == 2:
