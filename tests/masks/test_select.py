@@ -526,3 +526,13 @@ def test_torch_requires_grad_keeps_torch_route():
     mask = torch.tensor([[True, False, True], [False, True, False]])
     (am.boolean_select(x, mask).sum() + am.masked_fill(x, mask, 0.0).sum()).backward()
     assert_equal(x.grad, torch.tensor([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]))
+
+
+def test_bfloat16_takes_the_device_route():
+    torch = pytest.importorskip("torch")
+    x = torch.arange(5, dtype=torch.bfloat16)
+    assert_equal(am.isin_mask(x, [1, 2.5, 4.0]), torch.tensor([False, True, False, False, True]))
+    got = am.masked_fill(x, x > 2, 1e30)
+    assert got.dtype == torch.bfloat16
+    with pytest.raises(ValueError, match=r"overflows x's dtype torch\.bfloat16"):
+        am.masked_fill(x, x > 2, 1e39)
