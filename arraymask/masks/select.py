@@ -190,11 +190,16 @@ def _kind(dtype: Any) -> str | None:
     return None
 
 
+_STANDARD_DTYPES = frozenset(
+    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+     "float16", "float32", "float64", "complex64", "complex128"]
+)
+
+
 def _numpy_dtype(dtype: Any) -> np.dtype | None:
-    try:
-        return np.dtype(dtype_name(dtype))
-    except TypeError:
-        return None
+    """NumPy's version of a standard dtype; None for others (bfloat16, ...)."""
+    name = dtype_name(dtype)
+    return np.dtype(name) if name in _STANDARD_DTYPES else None
 
 
 def _numeric_host(values: Any) -> np.ndarray:
@@ -432,6 +437,8 @@ def boolean_select(x: Array, mask: Any, /, *, axis: int = 0) -> Array:
         return from_host(views[0][(*index, views[1])], x)
     if name in {"numpy", "torch", "cupy", "jax"}:
         return x[(*index, mask)]
+    if name == "dask" and (mask.ndim == 1 or mask.ndim == x.ndim):
+        return x[(*index, mask)]  # Dask indexes these directly, without a reshape
     return _select_generic(x, mask, ax, xp, native_bool_index=name == "dask")
 
 
