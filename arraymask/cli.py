@@ -5,13 +5,15 @@ Subcommands: ``backends`` (what is installed), ``convert SRC DST`` and
 Exit status: 0 success; 2 malformed input or a request that cannot be
 carried out as given (argparse's own usage errors too); 1 a missing
 optional package or a failure while writing; 130 interrupted (Ctrl-C); 143
-terminated (SIGTERM). Every error is one line on stderr.
+terminated (SIGTERM); 141 stdout closed early (``| head``). Every error is
+one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -19,6 +21,7 @@ from collections.abc import Iterator, Sequence
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+EXIT_BROKEN_PIPE = 141
 _POLICIES = ("sum", "min", "max", "first", "last", "error", "keep")
 _FORMATS = ("mtx", "mtx.gz", "npz", "npy", "pt")
 
@@ -111,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Convert a sparse matrix between Matrix Market (.mtx, .mtx.gz), SciPy .npz, "
             "dense NumPy .npy and PyTorch .pt files. The output is in canonical "
-            "(row-major, duplicate-free) order and is written to a temporary file that "
-            "is renamed only on success."
+            "row-major order (duplicates combined by --duplicates) and is written to a "
+            "temporary file that is renamed only on success."
         ),
     )
     convert.add_argument("src", metavar="SRC", help="input file")
@@ -187,6 +190,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         _error("terminated; no output was written")
         return EXIT_TERMINATED
+    except BrokenPipeError:  # ``arraymask info X | head``: the reader went away
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not fail again."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

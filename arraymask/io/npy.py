@@ -70,8 +70,10 @@ def read(path: str, *, progress: Progress) -> Content:
     progress.wanted(size)
     try:
         with progress.stage(f"reading {os.path.basename(path)}"):
-            mode = "r" if expected else None
-            array = np.load(path, mmap_mode=mode, allow_pickle=False)
+            if expected:  # mmap cannot map zero bytes
+                array = np.load(path, mmap_mode="r", allow_pickle=False)
+            else:
+                array = np.load(path, allow_pickle=False)
             coo = COO.from_dense(native(np.asarray(array)))
     except (ValueError, EOFError, OSError) as exc:
         raise MalformedInputError(path, brief(exc)) from None

@@ -35,7 +35,7 @@ def matrix_market_file(nnz: int, n: int = 1_000_000) -> str:
         rows = rng.integers(0, n, nnz)
         cols = rng.integers(0, n, nnz)
         values = rng.standard_normal(nnz)
-        tmp = path + ".part"
+        tmp = path[: -len(".mtx")] + ".part.mtx"  # mmwrite wants the .mtx suffix
         matrix = sp.coo_array((values, (rows, cols)), shape=(n, n))
         scipy.io.mmwrite(tmp, matrix, symmetry="general")
         os.replace(tmp, path)
@@ -135,3 +135,46 @@ class ConvertSteps:
         coo = self.canonical
         matrix = sp.coo_array((coo.values, (coo.coords[0], coo.coords[1])), shape=coo.shape)
         sp.save_npz(os.path.join(self.folder, "p.npz"), matrix)
+
+
+def _interleaved(nnz: int, rounds: int) -> None:
+    """Alternate arraymask and the peer (ABAB...) so that load drifts hit both alike."""
+    import statistics
+    import time
+
+    bench = ConvertMatrixMarketToNpz()
+    bench.setup(nnz)
+    pairs = []
+    try:
+        bench.time_convert(nnz)  # warm-up: imports, page cache
+        bench.time_peer_scipy_mmread_save_npz(nnz)
+        for i in range(rounds):
+            order = [bench.time_convert, bench.time_peer_scipy_mmread_save_npz]
+            if i % 2:
+                order.reverse()
+            times = {}
+            for fn in order:
+                t0 = time.perf_counter()
+                fn(nnz)
+                times[fn.__name__] = time.perf_counter() - t0
+            pairs.append((times["time_convert"], times["time_peer_scipy_mmread_save_npz"]))
+            print(f"  round {i + 1}: convert {pairs[-1][0]:.2f} s, "
+                  f"peer {pairs[-1][1]:.2f} s, ratio {pairs[-1][0] / pairs[-1][1]:.2f}", flush=True)
+    finally:
+        bench.teardown(nnz)
+    ours = statistics.median(p[0] for p in pairs)
+    peer = statistics.median(p[1] for p in pairs)
+    ratio = statistics.median(p[0] / p[1] for p in pairs)
+    print(f"nnz={nnz}: convert median {ours * 1e3:.0f} ms, peer median {peer * 1e3:.0f} ms, "
+          f"ratio of medians {ours / peer:.2f}x, median of paired ratios {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="interleaved convert-vs-peer timing")
+    parser.add_argument("--nnz", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--rounds", type=int, default=5)
+    cli_args = parser.parse_args()
+    for count in cli_args.nnz:
+        _interleaved(count, cli_args.rounds)

@@ -419,3 +419,15 @@ def test_python_m_equals_the_entry_point(tmp_path):
     d = _cli("convert", EXAMPLE, tmp_path / "y.npz", module=False)
     assert c.returncode == d.returncode == 0
     assert (tmp_path / "x.npz").read_bytes() == (tmp_path / "y.npz").read_bytes()
+
+
+def test_closed_stdout_is_quiet():
+    needs("mtx")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arraymask", "info", str(EXAMPLE), "--json"],
+        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # like ``| head -0``
+    _, err = proc.communicate(timeout=300)
+    assert err == b""
+    assert proc.returncode in (0, 141)
