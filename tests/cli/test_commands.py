@@ -431,3 +431,14 @@ def test_closed_stdout_is_quiet():
     _, err = proc.communicate(timeout=300)
     assert err == b""
     assert proc.returncode in (0, 141)
+
+
+def test_example_file_is_what_its_generator_writes(tmp_path):
+    needs("mtx")
+    out = tmp_path / "example.mtx"
+    subprocess.run(
+        [sys.executable, str(REPO / "examples" / "make_example.py"), "-o", str(out)],
+        env=_env(), check=True, capture_output=True, timeout=300,
+    )
+    assert out.read_bytes() == EXAMPLE.read_bytes()
+    assert EXAMPLE.stat().st_size < 300_000

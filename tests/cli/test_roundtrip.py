@@ -181,6 +181,7 @@ def test_format_from_options(tmp_path, run):
     np.testing.assert_array_equal(got.dense, m.dense())
 
 
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta:UserWarning")
 def test_pt_from_dense_and_csr_tensors(tmp_path, run):
     needs("pt", "npz")
     import torch
