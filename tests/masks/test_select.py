@@ -536,3 +536,17 @@ def test_bfloat16_takes_the_device_route():
     assert got.dtype == torch.bfloat16
     with pytest.raises(ValueError, match=r"overflows x's dtype torch\.bfloat16"):
         am.masked_fill(x, x > 2, 1e39)
+
+
+@pytest.mark.parametrize(
+    "values", [[3, 9, -4, 70_000], [0, 2_000_000, 131_000], [-(2**40), 5, 2**40, 131_071]]
+)
+def test_isin_threaded_kernels_agree(monkeypatch, values):
+    # the default is one thread; the parallel loops must give the same answer
+    monkeypatch.setattr(select, "_ISIN_THREADS", 2)
+    host = np.random.default_rng(13).integers(-10, 140_000, size=(300, 700))
+    for invert in (False, True):
+        got = am.isin_mask(host, values, invert=invert)
+        np.testing.assert_array_equal(got, np.isin(host, values, invert=invert), strict=True)
+    floats = host.astype(np.float64)
+    np.testing.assert_array_equal(am.isin_mask(floats, values), np.isin(floats, values))
