@@ -146,7 +146,7 @@ def canonicalize(
 
 
 #: Average bucket size that the MSD-then-LSD sort aims for (stays in L2 cache).
-_BUCKET = 2048
+_BUCKET = 16384
 
 
 def _top_bits(n: int, key_bits: int) -> int:
@@ -172,7 +172,10 @@ def _canonical_keys(
         raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
     if status == _generic.ORDER_STRICT:
         return coords, values, None, True
+    top = _top_bits(n, key_bits)
     passes, width = _k.digit_plan(key_bits)
+    if top:  # the MSD sort makes its own histogram: none needed from the key pass
+        passes = 0
     keys = np.empty(n, dtype=np.uint64)
     hist = np.zeros((passes, 1 << width), dtype=np.int64)
     bad_axis, bad_col, status = _k.linear_keys(
@@ -187,7 +190,6 @@ def _canonical_keys(
     if status == _generic.ORDER_UNSORTED:
         keys2 = np.empty(n, dtype=np.uint64)
         va = np.empty(n, dtype=kview.dtype)
-        top = _top_bits(n, key_bits)
         if top:
             _k.radix_sort_kv_msd(keys, keys2, kview, va, key_bits, top, THREADS)
             keys, kview = keys2, va
@@ -201,8 +203,15 @@ def _canonical_keys(
     if policy == "error" and first >= 0:
         return coords, values, _unravel(int(keys[first]), shape), False
     n_out = n if policy == "keep" else runs
+    if status == _generic.ORDER_NONDECREASING and policy == "keep":
+        return coords, values, None, False  # sorted already, duplicates stay
     out_coords = np.empty((nd, n_out), dtype=np.int64)
-    out_values = np.empty(n_out, dtype=kview.dtype)
+    if status == _generic.ORDER_UNSORTED and n_out == n:
+        # one value per output slot: the sorted buffer (ours) is the result, and
+        # the kernel's writes into it are identities (slot o is read from o)
+        out_values = kview
+    else:
+        out_values = np.empty(n_out, dtype=kview.dtype)
     _k.reduce_keys(
         keys, shp, kview, POLICY_CODES[policy], logical, out_coords, out_values, THREADS
     )
