@@ -89,13 +89,36 @@ def test_dense_batches_match_default_collate():
     assert torch.equal(ours[2]["w"], theirs[2]["w"])
 
 
-def test_workers_and_empty_rows():
-    dense = matrix(1, (8, 5))
-    dense[2] = 0
-    loader = DataLoader(RowDataset(dense, ROW_KINDS["coo"]), batch_size=8,
-                        collate_fn=torch_collate, num_workers=1)
-    (x, _), = list(loader)
-    np.testing.assert_array_equal(x.to_dense().numpy(), dense)
+WORKER_SCRIPT = """
+import numpy as np, torch
+from arraymask import COO
+from arraymask.sparse import torch_collate
+
+class Rows(torch.utils.data.Dataset):
+    def __init__(self, dense):
+        self.dense = dense
+    def __len__(self):
+        return len(self.dense)
+    def __getitem__(self, i):
+        return COO.from_dense(self.dense[i]), i
+
+dense = np.arange(40, dtype=np.float32).reshape(8, 5) % 3
+dense[2] = 0
+loader = torch.utils.data.DataLoader(Rows(dense), batch_size=8, num_workers=1,
+                                     collate_fn=torch_collate)
+(x, y), = list(loader)
+assert x.is_coalesced() and y.tolist() == list(range(8))
+np.testing.assert_array_equal(x.to_dense().numpy(), dense)
+"""
+
+
+def test_worker_processes_and_empty_rows():
+    # A fresh interpreter: forking DataLoader workers from a process that has
+    # imported TensorFlow (other tests here do) can deadlock in the child.
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", WORKER_SCRIPT], check=True, timeout=300)
 
 
 def test_bad_batches():
