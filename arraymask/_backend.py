@@ -56,16 +56,14 @@ class Capabilities:
     native_topk : bool
         The backend has a top-k routine (``torch.topk``, ``jax.lax.top_k``).
     uint32 : bool
-        Wrapping unsigned 32-bit arithmetic (multiply, shift, xor) is exact.
+        A ``uint32`` dtype with exact wrapping elementwise arithmetic (add,
+        multiply, shifts, bitwise, comparisons) exists: NumPy, CuPy, Dask,
+        array-api-strict and JAX (XLA's ``uint32`` wraps in both x64 modes);
+        not PyTorch, whose ``uint32`` lacks shifts and adds.
     int64 : bool
         64-bit integers are available (JAX without x64 has none).
     lazy : bool
         Arrays are lazy task graphs (Dask): nothing is computed until asked.
-    uint32_dtype : bool
-        A ``uint32`` dtype with exact wrapping elementwise arithmetic (add,
-        multiply, shifts, bitwise, comparisons) exists. True wherever
-        ``uint32`` is, and also for JAX (XLA's ``uint32`` wraps in both x64
-        modes); False for PyTorch, whose ``uint32`` lacks shifts and adds.
     """
 
     name: str
@@ -75,7 +73,6 @@ class Capabilities:
     uint32: bool
     int64: bool
     lazy: bool
-    uint32_dtype: bool = False
 
 
 def _backend_name(xp: ModuleType) -> str:
@@ -119,10 +116,9 @@ def capabilities(xp: ModuleType) -> Capabilities:
         inplace=name not in {"jax", "dask"},
         data_dependent_shapes=data_dependent,
         native_topk=name in {"torch", "jax"},
-        uint32=name in {"numpy", "cupy", "array_api_strict", "dask"},
+        uint32=name in {"numpy", "cupy", "array_api_strict", "dask", "jax"},
         int64=int64,
         lazy=name == "dask",
-        uint32_dtype=name in {"numpy", "cupy", "array_api_strict", "dask", "jax"},
     )
 
 

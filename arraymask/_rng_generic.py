@@ -90,7 +90,7 @@ def stream_word(seed: int, counter: int) -> int:
 def word_dtype(xp: ModuleType) -> Any:
     """The dtype the stream has on ``xp``: ``uint32``, else ``int64``."""
     caps = capabilities(xp)
-    if caps.uint32_dtype:
+    if caps.uint32:
         return xp.uint32
     if caps.int64:
         return xp.int64
