@@ -19,7 +19,33 @@ ctypedef fused dense_t:
     float complex
     double complex
 
-# Integer types an index array can hold.
-ctypedef fused index_t:
+# Integer element types (of x, values, lengths in the lookup kernels).
+ctypedef fused int_t:
+    int8_t
+    int16_t
     int32_t
     int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+# Element types a sorted search handles: integers and IEEE floats.
+ctypedef fused real_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+    float
+    double
+
+# Unsigned ranking keys (the bits of an element, order-preserving).
+ctypedef fused ukey_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t

@@ -12,29 +12,7 @@ from libc.stdint cimport (
 from libc.string cimport memset
 from cython.parallel cimport prange
 
-# Integer element types of ``x`` / ``values`` / ``lengths``.
-ctypedef fused int_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    uint8_t
-    uint16_t
-    uint32_t
-    uint64_t
-
-# Element types the sorted search handles (integers and IEEE floats).
-ctypedef fused real_t:
-    int8_t
-    int16_t
-    int32_t
-    int64_t
-    uint8_t
-    uint16_t
-    uint32_t
-    uint64_t
-    float
-    double
+from _fused cimport int_t, real_t
 
 # Below this many elements a second thread costs more than it saves.
 cdef Py_ssize_t PARALLEL_MIN = 1 << 16

@@ -36,6 +36,7 @@ from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.math cimport ceil, floor, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
+from _fused cimport ukey_t
 
 cimport openmp
 
@@ -50,12 +51,6 @@ cdef extern from *:
     #endif
     """
     int __builtin_ctzll(unsigned long long) noexcept nogil
-
-ctypedef fused ukey_t:
-    uint8_t
-    uint16_t
-    uint32_t
-    uint64_t
 
 cdef enum:
     # Buckets of the first digit: 8 bits for short slices, 11 for long ones.
