@@ -20,6 +20,7 @@ MODULES = [
     "arraymask.interop.scipy",
     "arraymask.interop.tensorflow",
     "arraymask.interop.torch",
+    "arraymask.sparse.coo",
     "arraymask.sparse.combine",
     "arraymask.sparse.data",
     "arraymask._validate",
@@ -40,4 +41,5 @@ def test_docstring_examples(name: str) -> None:
     for test in tests:
         runner.run(test)
     result = runner.summarize(verbose=False)
+    assert result.attempted > 0, f"{name} is listed but has no docstring examples"
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
