@@ -29,6 +29,7 @@ __all__ = [
     "from_host",
     "host_view",
     "is_array",
+    "is_traced",
     "namespace",
     "namespace_of_module",
 ]
@@ -175,6 +176,13 @@ def namespace(*arrays: object, xp: ModuleType | str | None = None) -> ModuleType
             )
         return ns
     return _NUMPY if xp is None else namespace_of_module(xp)
+
+
+def is_traced(x: object) -> bool:
+    """True for a JAX tracer (inside ``jit``/``vmap``): its values are unknown."""
+    if "jax" not in sys.modules or not compat.is_jax_array(x):
+        return False
+    return isinstance(x, sys.modules["jax"].core.Tracer)
 
 
 def device_of(x: Array) -> Any:

@@ -9,7 +9,6 @@ eagerly, run lazily inside the Dask graph, or are skipped under ``jax.jit``.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import array_api_compat as compat
 import numpy as np
 
-from .._backend import Array, capabilities, is_array, is_sequence, namespace
+from .._backend import Array, capabilities, is_array, is_sequence, is_traced, namespace
 from .._validate import is_integer_dtype
 
 __all__ = [
@@ -33,13 +32,6 @@ __all__ = [
 def dtype_name(dtype: Any) -> str:
     """``"int64"`` for ``numpy.int64``, ``torch.int64``, ``jnp.int64``, ..."""
     return str(dtype).rsplit(".", 1)[-1]
-
-
-def is_traced(x: object) -> bool:
-    """True for a JAX tracer (inside ``jit``/``vmap``): its values are unknown."""
-    if "jax" not in sys.modules or not compat.is_jax_array(x):
-        return False
-    return isinstance(x, sys.modules["jax"].core.Tracer)
 
 
 def values_known(x: Array, xp: ModuleType) -> bool:
