@@ -93,7 +93,8 @@ def _parts(arrays: list[Any], fn: Any, shape: tuple[int, ...], *extra: Any
 
     chunks = arrays[0].chunks
     starts = block_offsets(chunks)
-    grids = [a.to_delayed() for a in arrays]
+    # optimize_graph=False keeps the blocks' keys: shared with other uses, computed once
+    grids = [a.to_delayed(optimize_graph=False) for a in arrays]
     grid = grids[0].shape
     blocks = {}
     for index in np.ndindex(*grid):

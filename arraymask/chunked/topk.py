@@ -324,7 +324,7 @@ def _global(x: Any, k: int, *, largest: bool, ties: str) -> Any:
 
     starts = [np.concatenate(([0], np.cumsum(c[:-1]))) for c in x.chunks]
     shape = tuple(int(s) for s in x.shape)
-    blocks = x.to_delayed()
+    blocks = x.to_delayed(optimize_graph=False)  # keys shared with the mask pass
     cands = []
     for index in np.ndindex(*blocks.shape):
         offsets = tuple(int(starts[d][i]) for d, i in enumerate(index))

@@ -136,3 +136,17 @@ def test_bad_input():
         COO.from_mask(da.ones((3, 4), chunks=2))
     with pytest.raises(ValueError, match="fill_value"):
         COO.from_dense(da.ones((3, 4), dtype=np.int8, chunks=2), fill_value=1000)
+
+
+def test_each_input_block_is_computed_once():
+    import dask
+
+    import arraymask as am
+
+    x = np.random.default_rng(5).random((8, 50))
+    for chunks, blocks in (((2, 50), 4), ((2, 10), 20)):
+        wire = Tripwire(x, chunks)
+        top = COO.from_mask(am.topk_mask(wire.array, 3), wire.array)
+        low = COO.from_dense(da.where(wire.array < 0.1, wire.array, 0))
+        dask.compute(top.values, low.coords, scheduler="sync")
+        assert wire.calls == blocks
