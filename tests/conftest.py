@@ -13,6 +13,10 @@ import pytest
 from _helpers import ALL_BACKENDS, Backend, make_backend
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Subprocesses started by tests (``python -c``, ``python -m arraymask``) must
+# import the installed package, not the source folder of the checkout that is
+# their working directory: Python 3.11+ then leaves the cwd off sys.path.
+os.environ["PYTHONSAFEPATH"] = "1"
 
 try:  # hypothesis profiles: CI runs a few more examples than a quick local run
     from hypothesis import HealthCheck, settings
