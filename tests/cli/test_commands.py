@@ -24,9 +24,9 @@ _ENTRY_POINT = "import sys; from arraymask.cli import main; sys.exit(main())"
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
-    return env
+    # The inherited environment: the installed package (or a dev build on an
+    # absolute PYTHONPATH); conftest keeps the checkout's cwd off sys.path.
+    return dict(os.environ)
 
 
 def _cli(*argv: object, module: bool = True) -> subprocess.CompletedProcess[str]:
