@@ -7,7 +7,7 @@ array([False, False, False, False,  True,  True, False,  True])
 """
 
 try:  # the NumPy path needs the compiled kernels: no silent fallback to Python
-    from . import _ext
+    from . import _ext  # noqa: F401
 except ImportError as exc:  # pragma: no cover - a broken install
     raise ImportError(
         "arraymask's compiled extension is missing: install the package with "

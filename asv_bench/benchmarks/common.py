@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -79,8 +79,8 @@ def sync(result: Any) -> Any:
 class BackendBenchmark:
     """Parametrized over backends; subclasses build inputs in ``setup_backend``."""
 
-    params: list[Any] = [BACKENDS]
-    param_names: list[str] = ["backend"]
+    params: ClassVar[list[Any]] = [BACKENDS]
+    param_names: ClassVar[list[str]] = ["backend"]
     timeout = 300
 
     def setup(self, backend: str, *args: Any) -> None:
