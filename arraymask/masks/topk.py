@@ -6,9 +6,8 @@ builds the mask with
 * the compiled radix-select kernel (:mod:`arraymask._ext.select`, O(n) per
   slice, both cores) for NumPy arrays and CPU torch tensors, through
   zero-copy views (:func:`arraymask._backend.host_view`);
-* lazy ``map_blocks`` for Dask, after rechunking so that every slice lies in
-  one block (``axis=None``: one block); each block then takes the path of its
-  own kind;
+* Dask: :mod:`arraymask.chunked.topk` (one lazy ``map_blocks`` pass where
+  chunks hold whole slices, else a tree reduction of per-chunk candidates);
 * the array-API twin (:mod:`._topk_generic`, a sort per slice) everywhere
   else: array-api-strict, JAX (also under ``jax.jit``), CuPy, torch on CUDA.
 
@@ -18,7 +17,6 @@ favour of the lower index, NaN ranks above ``+inf``, ``-0.0`` ties ``0.0``.
 
 from __future__ import annotations
 
-import functools
 import math
 from types import ModuleType
 from typing import Any
@@ -66,6 +64,10 @@ def _real_input(x: object, name: str) -> tuple[Array, ModuleType]:
             f"{name} must have a bool, integer or real floating dtype, "
             f"got {x.dtype}"  # type: ignore[attr-defined]
         )
+    if capabilities(xp).lazy:  # Dask: unknown chunk sizes get a clear error
+        from ..chunked._common import require_known_chunks
+
+        require_known_chunks(x, name)
     return x, xp
 
 
@@ -174,38 +176,6 @@ def _topk_generic_route(x: Array, k: int | Array, axis: int | None, xp: ModuleTy
     y = xp.moveaxis(x, axis, -1)
     mask = _topk_generic.topk_last_axis(y, k, xp, largest=largest, ties=ties)
     return xp.moveaxis(mask, -1, axis)
-
-
-def _topk_block(block: Array, k: Any, *, axis: int | None, largest: bool,
-                ties: str) -> Array:
-    """One Dask block holding whole slices; ``k`` is an int or a block of k."""
-    bxp = namespace(block)
-    if not isinstance(k, int) and axis is not None:
-        k = namespace(k).squeeze(k, axis=axis)
-    return _topk(block, k, axis, bxp, largest=largest, ties=ties)
-
-
-def _topk_dask(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
-               largest: bool, ties: str) -> Array:
-    """Lazy Dask route: every slice in one block, then ``map_blocks``.
-
-    ``axis=None`` gathers the whole array into one block (simple and correct,
-    not scalable); along an axis only that axis is rechunked to one chunk.
-    """
-    import dask.array as da
-
-    fn = functools.partial(_topk_block, axis=axis, largest=largest, ties=ties)
-    if axis is None:
-        whole = x.rechunk({i: -1 for i in range(x.ndim)})
-        return da.map_blocks(fn, whole, k=int(k), dtype=bool)
-    rows = x.rechunk({axis: -1})
-    if isinstance(k, int):
-        return da.map_blocks(fn, rows, k=k, dtype=bool)
-    batch = rows.shape[:axis] + rows.shape[axis + 1 :]
-    kb = da.expand_dims(da.broadcast_to(da.asarray(k), batch), axis)
-    chunks = (*rows.chunks[:axis], (1,), *rows.chunks[axis + 1:])
-    kb = kb.rechunk(chunks)
-    return da.map_blocks(fn, rows, kb, dtype=bool)
 
 
 # ---------------------------------------------------------------------------
@@ -518,8 +488,10 @@ def nm_mask(x: Array, n: int, m: int, /, *, axis: int = -1) -> Array:
         magnitude, largest = x, True
     shape = tuple(x.shape)
     grouped_shape = (*shape[:ax], length // m, m, *shape[ax + 1:])
-    if capabilities(xp).lazy:
-        magnitude = magnitude.rechunk({ax: -1})
+    if capabilities(xp).lazy:  # Dask: chunks of whole groups, the axis is not gathered
+        from ..chunked._common import align_groups
+
+        magnitude = align_groups(magnitude, ax, m)
     grouped = xp.reshape(magnitude, grouped_shape)
     mask = _topk(grouped, n, ax + 1, xp, largest=largest, ties="index")
     return xp.reshape(mask, shape)
