@@ -113,7 +113,8 @@ def isin_mask(x: Array, values: Any, /, *, invert: bool = False) -> Array:
         Real, integer, bool or complex array of any namespace.
     values : array or sequence
         The values to look for, any shape (flattened); an array must be of
-        ``x``'s namespace.
+        ``x``'s namespace, except a NumPy array, which (like a sequence) goes
+        with an ``x`` of any namespace.
     invert : bool
         Return the complement (True where an element matches none).
 
@@ -150,7 +151,9 @@ def isin_mask(x: Array, values: Any, /, *, invert: bool = False) -> Array:
     if not isinstance(invert, (bool, np.bool_)):
         raise TypeError(f"invert must be a bool, got {invert!r}")
     invert = bool(invert)
-    xp = namespace(x, values)
+    # NumPy values, like sequences, are host data that go to any namespace
+    device_values = is_array(values) and type(values) is not np.ndarray
+    xp = namespace(x, values) if device_values else namespace(x)
     kind = _kind(x.dtype)
     if kind is None:
         raise TypeError(f"x must have a numeric or bool dtype, got {x.dtype}")
@@ -161,7 +164,7 @@ def isin_mask(x: Array, values: Any, /, *, invert: bool = False) -> Array:
         return from_host(_isin_host(host_x, v, invert), x)
     if capabilities(xp).lazy:
         return _isin_dask(x, values, invert)
-    if is_array(values):
+    if device_values:
         vals, any_valid = _exact_device_values(values, x, xp)
     else:
         np_dtype = _numpy_dtype(x.dtype)
@@ -331,7 +334,7 @@ def _isin_host(x: np.ndarray, values: np.ndarray, invert: bool) -> np.ndarray:
 def _isin_dask(x: Array, values: Any, invert: bool) -> Array:
     """Dask route: every block through :func:`isin_mask` (lazily), values whole."""
     da = sys.modules["dask.array"]
-    if is_array(values):
+    if is_array(values) and type(values) is not np.ndarray:
         vals = values.reshape(-1).rechunk(-1)
         index = tuple(range(x.ndim))
         return da.blockwise(

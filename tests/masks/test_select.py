@@ -147,10 +147,20 @@ def test_isin_bad_input(backend):
                             lambda: am.isin_mask(x, [1], invert=1), x)
     with pytest.raises(TypeError, match="x must be an array, got list"):
         am.isin_mask([1, 2], [1])
-    if not backend.name.startswith("numpy"):
-        other = np.array([1, 2])
+    if not backend.name.startswith(("numpy", "torch")):
+        torch = pytest.importorskip("torch")
+        other = torch.asarray([1, 2])
         raises_and_leaves_input(TypeError, "different namespaces",
                                 lambda: am.isin_mask(x, other), x)
+
+
+def test_isin_numpy_values_go_with_any_namespace(backend):
+    # NumPy values are host data, like a sequence (the common Dask/torch call)
+    tokens = backend.asarray(np.array([[1, 2, 3, 4], [7, 0, 4, 2]]))
+    want = np.array([[False, True, False, True], [True, False, True, True]])
+    assert_equal(am.isin_mask(tokens, np.array([2, 4, 7])), want, like=tokens)
+    assert_equal(am.isin_mask(tokens, np.array([[2], [4]]), invert=True),
+                 ~np.isin(to_numpy(tokens), [2, 4]), like=tokens)
 
 
 def test_isin_under_jax_jit():
