@@ -512,6 +512,11 @@ def masked_fill(x: Array, mask: Any, value: Any) -> Array:
     _require_array(x, "x")
     xp = namespace(x, mask, value)
     mask = _bool_array(mask, "mask", xp, x)
+    if capabilities(xp).lazy:  # broadcasting needs sizes: Dask's unknown chunks
+        from ..chunked._common import require_known_chunks
+
+        require_known_chunks(x, "x")
+        require_known_chunks(mask, "mask")
     _check_broadcast("mask", tuple(mask.shape), tuple(x.shape))
     fill = _fill_value(value, x, xp)
     name = capabilities(xp).name

@@ -93,8 +93,13 @@ def lengths_mask(
 def _check_lengths(arr: Array, xp: ModuleType, maxlen: int | None) -> tuple[Array, int]:
     """Reject negative lengths (lazily on Dask) and resolve ``maxlen=None``."""
     signed = not dtype_name(arr.dtype).startswith("uint")
+    lazy = capabilities(xp).lazy
+    if lazy:
+        from ..chunked._common import require_known_chunks
+
+        require_known_chunks(arr, "lengths")  # the output shape needs them
     size = _size(arr)
-    if capabilities(xp).lazy:
+    if lazy:
         if signed:
             arr = lazy_check(arr, _no_negative_lengths)
         if maxlen is None:

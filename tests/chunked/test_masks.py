@@ -79,3 +79,12 @@ def test_masks_do_not_read_the_data():
     am.masked_fill(wire.array, wire.array > 0.5, 0.0)
     am.boolean_select(wire.array, wire.array[:, 0] > 0.5)
     assert wire.calls == 0
+
+
+def test_unknown_chunks_in_shape_dependent_masks_give_a_clear_error():
+    y = da.from_array(np.arange(8), chunks=3)
+    z = y[y > 3]  # data-dependent size: unknown chunks
+    with pytest.raises(ValueError, match="lengths has unknown chunk sizes along axis 0"):
+        am.lengths_mask(z, 4)
+    with pytest.raises(ValueError, match="x has unknown chunk sizes along axis 0"):
+        am.masked_fill(z, z > 5, 0)
