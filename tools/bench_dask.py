@@ -26,8 +26,9 @@ import json
 import math
 import os
 import platform
-import threading
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -69,36 +70,14 @@ def _spilled_bytes(dask_worker):
     return int(metrics.get(("disk-write", "bytes"), 0))
 
 
-class MemoryWatch:
-    """Peak resident memory of every worker, sampled in a background thread."""
+# One copy of the worker-memory watcher, in the documented example. Workers
+# cannot import that file, so its functions travel by value, not by name.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+import cloudpickle  # noqa: E402
+import dask_local_cluster  # noqa: E402
 
-    def __init__(self, client, every=0.5):
-        self.client, self.every, self.peak = client, every, {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def _rss():
-        import psutil
-
-        return psutil.Process().memory_info().rss
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                for worker, rss in self.client.run(MemoryWatch._rss).items():
-                    self.peak[worker] = max(self.peak.get(worker, 0), rss)
-            except Exception:
-                pass
-            self._stop.wait(self.every)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+cloudpickle.register_pickle_by_value(dask_local_cluster)
+MemoryWatch = dask_local_cluster.MemoryWatch
 
 
 def dask_run(shape, chunks, k, density, workers, memory_limit):

@@ -110,11 +110,36 @@ def _import_tqdm() -> Any:
     return tqdm
 
 
-class CountingReader(io.RawIOBase):
-    """A read-only raw stream over ``raw`` that reports every byte it reads.
+class _CountingStream(io.RawIOBase):
+    """A raw stream over ``raw`` that reports every byte moved to ``update``.
 
     Seeking is passed through (``zipfile`` and ``torch.load`` seek), so the
-    count is the bytes read so far, which can exceed the file size a little.
+    count is the bytes moved so far, which can exceed the file size a little.
+    The caller owns ``raw``: closing this stream leaves it open.
+    """
+
+    def __init__(self, raw: BinaryIO, update: Callable[[int], Any]):
+        super().__init__()
+        self._raw = raw
+        self._update = update
+
+    def seekable(self) -> bool:
+        return self._raw.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def _count(self, n: int | None) -> int | None:
+        if n:
+            self._update(n)
+        return n
+
+
+class CountingReader(_CountingStream):
+    """A read-only raw stream that reports every byte it reads.
 
     >>> seen = []
     >>> r = io.BufferedReader(CountingReader(io.BytesIO(b"abcdef"), seen.append))
@@ -122,36 +147,15 @@ class CountingReader(io.RawIOBase):
     (b'abcdef', 6)
     """
 
-    def __init__(self, raw: BinaryIO, update: Callable[[int], Any]):
-        super().__init__()
-        self._raw = raw
-        self._update = update
-
     def readable(self) -> bool:
         return True
 
-    def seekable(self) -> bool:
-        return self._raw.seekable()
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self._raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
     def readinto(self, buffer: Any) -> int:
-        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
-        if n:
-            self._update(n)
-        return n
-
-    def close(self) -> None:
-        # The caller owns ``raw``.
-        super().close()
+        return self._count(self._raw.readinto(buffer))  # type: ignore[attr-defined,return-value]
 
 
-class CountingWriter(io.RawIOBase):
-    """A write-only raw stream over ``raw`` that reports every byte written.
+class CountingWriter(_CountingStream):
+    """A write-only raw stream that reports every byte written.
 
     >>> seen, sink = [], io.BytesIO()
     >>> w = CountingWriter(sink, seen.append)
@@ -159,28 +163,11 @@ class CountingWriter(io.RawIOBase):
     (3, b'abc', [3])
     """
 
-    def __init__(self, raw: BinaryIO, update: Callable[[int], Any]):
-        super().__init__()
-        self._raw = raw
-        self._update = update
-
     def writable(self) -> bool:
         return True
 
-    def seekable(self) -> bool:
-        return self._raw.seekable()
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        return self._raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._raw.tell()
-
     def write(self, data: Any) -> int:
-        n = self._raw.write(data)
-        if n:
-            self._update(n)
-        return n
+        return self._count(self._raw.write(data))  # type: ignore[return-value]
 
     def flush(self) -> None:
         self._raw.flush()
