@@ -198,3 +198,16 @@ def assert_same_coo(actual: Any, expected: Any) -> None:
     )
     np.testing.assert_array_equal(to_numpy(actual.coords), to_numpy(expected.coords), strict=True)
     np.testing.assert_array_equal(to_numpy(actual.values), to_numpy(expected.values), strict=True)
+
+
+def spy_on(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[str]:
+    """Record calls of ``module.name`` (still calling it): proves a route is taken."""
+    calls: list[str] = []
+    original = getattr(module, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from _helpers import assert_equal, raises_and_leaves_input, to_numpy
+from _helpers import assert_equal, raises_and_leaves_input, spy_on, to_numpy
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -187,18 +187,6 @@ def test_isin_dask_stays_lazy():
 # -------------------------------------------------------- isin compiled paths
 
 
-def _spy(monkeypatch, module, name):
-    calls = []
-    original = getattr(module, name)
-
-    def spy(*args, **kwargs):
-        calls.append(name)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, spy)
-    return calls
-
-
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
 @pytest.mark.parametrize(
     ("values", "kernel"),
@@ -211,7 +199,7 @@ def _spy(monkeypatch, module, name):
 def test_isin_compiled_route_is_taken(monkeypatch, kind, values, kernel):
     from arraymask._ext import lookup
 
-    calls = _spy(monkeypatch, lookup, kernel)
+    calls = spy_on(monkeypatch, lookup, kernel)
     host = np.arange(-10, 100_000, 7).reshape(-1, 4)
     host[0, : len(values)] = values
     x = host if kind == "numpy" else pytest.importorskip("torch").from_numpy(host)
@@ -224,7 +212,7 @@ def test_isin_compiled_route_is_taken(monkeypatch, kind, values, kernel):
 def test_isin_sorted_route_for_floats(monkeypatch):
     from arraymask._ext import lookup
 
-    calls = _spy(monkeypatch, lookup, "isin_sorted")
+    calls = spy_on(monkeypatch, lookup, "isin_sorted")
     host = np.array([0.5, -0.0, np.nan, 2.0], dtype=np.float32)
     np.testing.assert_array_equal(am.isin_mask(host, [0.0, 0.5, np.nan]), [1, 1, 0, 0])
     assert calls == ["isin_sorted"]
@@ -516,7 +504,7 @@ def test_argwhere_python_list():
 
 def test_torch_cpu_takes_numpy_route_and_agrees(monkeypatch):
     torch = pytest.importorskip("torch")
-    calls = _spy(monkeypatch, select, "from_host")
+    calls = spy_on(monkeypatch, select, "from_host")
     rng = np.random.default_rng(12)
     x = torch.from_numpy(rng.normal(size=(5, 6)).astype(np.float32))
     mask = torch.from_numpy(rng.random((5, 6)) < 0.5)

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from _helpers import assert_equal, raises_and_leaves_input, to_numpy
+from _helpers import assert_equal, raises_and_leaves_input, spy_on, to_numpy
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -164,23 +164,11 @@ def test_lengths_dask_stays_lazy():
 # ------------------------------------------------------- lengths fast path
 
 
-def _spy(monkeypatch, module, name):
-    calls = []
-    original = getattr(module, name)
-
-    def spy(*args, **kwargs):
-        calls.append(name)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, spy)
-    return calls
-
-
 @pytest.mark.parametrize("kind", ["numpy", "torch"])
 def test_lengths_compiled_route_is_taken(monkeypatch, kind):
     from arraymask._ext import lookup
 
-    calls = _spy(monkeypatch, lookup, "lengths_fill")
+    calls = spy_on(monkeypatch, lookup, "lengths_fill")
     host = np.array([[3, 0], [7, 2]], dtype=np.int32)
     lengths = host if kind == "numpy" else pytest.importorskip("torch").from_numpy(host)
     got = am.lengths_mask(lengths, 5, side="left")
@@ -305,7 +293,7 @@ def test_index_native_route_is_taken_and_agrees(monkeypatch, kind):
     import array_api_compat
 
     route = "_index_numpy" if kind == "numpy" else "_index_torch"
-    calls = _spy(monkeypatch, sequence, route)
+    calls = spy_on(monkeypatch, sequence, route)
     rng = np.random.default_rng(5)
     for shape, size in itertools.product([(5,), (4, 6), (2, 3, 1), (3, 0)], [1, 7]):
         host = rng.integers(-size, size, size=shape)
