@@ -43,19 +43,25 @@ cdef inline uint32_t _word(uint32_t c, uint32_t k0, uint32_t k1) noexcept nogil:
     return x
 
 
+cdef inline Py_ssize_t _segment(uint64_t pos, Py_ssize_t remaining, uint64_t seed,
+                                uint32_t* k0, uint32_t* k1) noexcept nogil:
+    # The run from ``pos`` (at most ``remaining`` long) whose counters share
+    # one high word, and that word's round keys.
+    cdef uint64_t room = (pos | 0xFFFFFFFFull) - pos + 1
+    cdef uint64_t keys = _round_keys(seed, pos >> 32)
+    k0[0] = <uint32_t>keys
+    k1[0] = <uint32_t>(keys >> 32)
+    return remaining if <uint64_t>remaining <= room else <Py_ssize_t>room
+
+
 cdef inline void _words(uint32_t* out, Py_ssize_t n, uint64_t start, uint64_t seed) noexcept nogil:
     # out[j] = word(seed, start + j); one key schedule per counter high word
     cdef Py_ssize_t j, done = 0, seg
-    cdef uint64_t pos, keys
+    cdef uint64_t pos
     cdef uint32_t k0, k1, lo
     while done < n:
         pos = start + <uint64_t>done
-        seg = n - done
-        if <uint64_t>seg > ((pos | 0xFFFFFFFFull) - pos + 1):
-            seg = <Py_ssize_t>((pos | 0xFFFFFFFFull) - pos + 1)
-        keys = _round_keys(seed, pos >> 32)
-        k0 = <uint32_t>keys
-        k1 = <uint32_t>(keys >> 32)
+        seg = _segment(pos, n - done, seed, &k0, &k1)
         lo = <uint32_t>pos
         for j in range(seg):
             out[done + j] = _word(lo + <uint32_t>j, k0, k1)
@@ -66,7 +72,7 @@ cdef inline void _bernoulli(uint8_t* out, Py_ssize_t n, uint64_t start, uint64_t
                             uint64_t threshold) noexcept nogil:
     # out[j] = word(seed, start + j) < threshold   (threshold <= 2**32)
     cdef Py_ssize_t j, done = 0, seg
-    cdef uint64_t pos, keys
+    cdef uint64_t pos
     cdef uint32_t k0, k1, lo, t32
     if threshold == 0:
         memset(out, 0, n)
@@ -77,12 +83,7 @@ cdef inline void _bernoulli(uint8_t* out, Py_ssize_t n, uint64_t start, uint64_t
     t32 = <uint32_t>threshold
     while done < n:
         pos = start + <uint64_t>done
-        seg = n - done
-        if <uint64_t>seg > ((pos | 0xFFFFFFFFull) - pos + 1):
-            seg = <Py_ssize_t>((pos | 0xFFFFFFFFull) - pos + 1)
-        keys = _round_keys(seed, pos >> 32)
-        k0 = <uint32_t>keys
-        k1 = <uint32_t>(keys >> 32)
+        seg = _segment(pos, n - done, seed, &k0, &k1)
         lo = <uint32_t>pos
         for j in range(seg):
             out[done + j] = _word(lo + <uint32_t>j, k0, k1) < t32

@@ -234,35 +234,16 @@ cdef Py_ssize_t _mark_gather(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset
     bucket) or 0, and a scan of ``op`` eight bytes at a time finds the 2s,
     gathers them in index order and resets them to 0. Returns the count.
     """
-    cdef Py_ssize_t t, j, c = 0
+    cdef Py_ssize_t t
     cdef ukey_t lo = <ukey_t>(<ukey_t>bucket << shift)
     cdef ukey_t span = <ukey_t>((<ukey_t>1 << shift) - 1) if shift else 0
     cdef ukey_t thr = <ukey_t>(lo + span)
-    cdef uint64_t word
     if os != 1:
         _mark(keys, n, thr, op, os)
         return _gather(keys, n, offset, shift, bucket, cand_k, cand_i)
     for t in range(n):
         op[t] = (keys[t] > thr) | ((<ukey_t>(keys[t] - lo) <= span) << 1)
-    t = 0
-    while t + 8 <= n:
-        memcpy(&word, op + t, 8)
-        word &= 0x0202020202020202ULL
-        while word:  # one iteration per tagged byte (little-endian byte order)
-            j = t + (__builtin_ctzll(word) >> 3)
-            cand_k[c] = keys[j]
-            cand_i[c] = offset + j
-            op[j] = 0
-            c += 1
-            word &= word - 1
-        t += 8
-    for j in range(t, n):
-        if op[j] == 2:
-            cand_k[c] = keys[j]
-            cand_i[c] = offset + j
-            op[j] = 0
-            c += 1
-    return c
+    return _take_band(keys, n, offset, op, 1, cand_k, cand_i)
 
 
 cdef bint _reserve(Scratch* s, Py_ssize_t count, ukey_t dummy) noexcept nogil:
@@ -533,7 +514,7 @@ cdef Py_ssize_t _take_band(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset, 
         while t + 8 <= n:
             memcpy(&word, op + t, 8)
             word &= 0x0202020202020202ULL
-            while word:
+            while word:  # one iteration per tagged byte (little-endian byte order)
                 j = t + (__builtin_ctzll(word) >> 3)
                 cand_k[c] = keys[j]
                 cand_i[c] = offset + j
