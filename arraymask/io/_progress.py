@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, TextIO
@@ -171,3 +172,22 @@ class CountingWriter(_CountingStream):
 
     def flush(self) -> None:
         self._raw.flush()
+
+
+@contextlib.contextmanager
+def opened_for_reading(path: str, progress: Progress, size: int) -> Iterator[BinaryIO]:
+    """``path`` opened for buffered binary reading, counting bytes on ``progress``'s bar.
+
+    The bar is shown only when ``progress`` is active; closing the stream
+    closes the file.
+    """
+    with open(path, "rb", buffering=0) as raw:
+        if not progress.active:
+            yield io.BufferedReader(raw, buffer_size=1 << 20)
+            return
+        with progress.bar(f"reading {os.path.basename(path)}", size) as update:
+            stream = io.BufferedReader(CountingReader(raw, update), buffer_size=1 << 20)
+            try:
+                yield stream
+            finally:
+                stream.detach()

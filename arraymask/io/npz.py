@@ -15,17 +15,15 @@ does), so ``load_npz`` reads it back as a canonical ``coo_array``.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import zipfile
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from ._content import Content, check_value_dtype, make_coo, native, require
 from ._errors import ConvertError, MalformedInputError, UsageError, brief
-from ._progress import CountingReader, CountingWriter, Progress
+from ._progress import CountingWriter, Progress, opened_for_reading
 
 __all__ = ["check_writable", "read", "requirements", "write"]
 
@@ -45,20 +43,6 @@ _FORMAT_ERRORS = (
 def requirements() -> None:
     """Raise :class:`MissingDependencyError` unless SciPy is importable."""
     require("scipy.sparse", _PURPOSE)
-
-
-@contextlib.contextmanager
-def _opened(path: str, progress: Progress, size: int) -> Iterator[Any]:
-    with open(path, "rb", buffering=0) as raw:
-        if not progress.active:
-            yield raw
-            return
-        with progress.bar(f"reading {os.path.basename(path)}", size) as update:
-            stream = io.BufferedReader(CountingReader(raw, update), buffer_size=1 << 20)
-            try:
-                yield stream
-            finally:
-                stream.detach()
 
 
 def _entries(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +69,7 @@ def read(path: str, *, progress: Progress) -> Content:
         raise MalformedInputError(path, "not a .npz file (no complete zip archive)")
     progress.wanted(size)
     try:
-        with _opened(path, progress, size) as source:
+        with opened_for_reading(path, progress, size) as source:
             matrix = sp.load_npz(source)
         layout = f"{matrix.format}_{'array' if isinstance(matrix, sp.sparray) else 'matrix'}"
         check_value_dtype(path, matrix.dtype)

@@ -14,16 +14,14 @@ PyTorch is imported only here, and only for ``.pt`` files.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from ._content import Content, make_coo, require
 from ._errors import ConvertError, MalformedInputError, brief
-from ._progress import CountingReader, CountingWriter, Progress
+from ._progress import CountingWriter, Progress, opened_for_reading
 
 __all__ = ["check_writable", "read", "requirements", "write"]
 
@@ -33,20 +31,6 @@ _PURPOSE = "reading and writing .pt files"
 def requirements() -> None:
     """Raise :class:`MissingDependencyError` unless PyTorch is importable."""
     require("torch", _PURPOSE, extra="torch")
-
-
-@contextlib.contextmanager
-def _opened(path: str, progress: Progress, size: int) -> Iterator[Any]:
-    with open(path, "rb", buffering=0) as raw:
-        if not progress.active:
-            yield io.BufferedReader(raw, buffer_size=1 << 20)
-            return
-        with progress.bar(f"reading {os.path.basename(path)}", size) as update:
-            stream = io.BufferedReader(CountingReader(raw, update), buffer_size=1 << 20)
-            try:
-                yield stream
-            finally:
-                stream.detach()
 
 
 def _host(t: Any) -> np.ndarray:
@@ -64,7 +48,7 @@ def read(path: str, *, progress: Progress) -> Content:
     size = os.path.getsize(path)
     progress.wanted(size)
     try:
-        with _opened(path, progress, size) as source:
+        with opened_for_reading(path, progress, size) as source:
             obj = torch.load(source, map_location="cpu", weights_only=True)
     except MemoryError:
         raise ConvertError(f"{path}: not enough memory to read it") from None
