@@ -153,9 +153,10 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
                       Py_ssize_t pos, Py_ssize_t end) noexcept nogil:
     cdef int64_t idx[64]
     cdef int64_t off
-    cdef Py_ssize_t r, j, a, n = shp[nd - 1]
+    cdef Py_ssize_t r, j, a, n = shp[nd - 1], row_pos
     cdef int64_t s = strd[nd - 1]
     cdef int64_t* last = coords + (nd - 1) * nnz
+    cdef int64_t* lead
     cdef dense_t v
     cdef Py_ssize_t k, stop
     cdef const dense_t* row
@@ -164,8 +165,12 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
     for r in range(r0, r1):
         if pos >= end:
             break
+        row_pos = pos
         if s == sizeof(dense_t):
-            # contiguous row: test chunks of 32 at once, visit only chunks with a hit
+            # contiguous row in chunks of 32: a chunk without a hit is skipped
+            # after one vectorized count; the others are written without
+            # branches (a slot is kept only by advancing past it) while there
+            # is room in this block, so nothing spills into the next block
             row = <const dense_t*>(base + off)
             j = 0
             while j < n:
@@ -173,15 +178,11 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
                 hit = 0
                 for k in range(j, stop):
                     hit += _differs(row[k], fill, half)
-                if hit >= 3 and pos + 32 <= end:
-                    # dense chunk with room in this block: branchless writes,
-                    # a slot is kept only by advancing past it
+                if hit and pos + 32 <= end:
                     for k in range(j, stop):
                         v = row[k]
                         values[pos] = v
                         last[pos] = k
-                        for a in range(nd - 1):
-                            coords[a * nnz + pos] = idx[a]
                         pos += _differs(v, fill, half)
                 elif hit:
                     for k in range(j, stop):
@@ -189,8 +190,6 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
                         if _differs(v, fill, half):
                             values[pos] = v
                             last[pos] = k
-                            for a in range(nd - 1):
-                                coords[a * nnz + pos] = idx[a]
                             pos += 1
                 j = stop
         else:
@@ -199,9 +198,12 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
                 if _differs(v, fill, half):
                     values[pos] = v
                     last[pos] = j
-                    for a in range(nd - 1):
-                        coords[a * nnz + pos] = idx[a]
                     pos += 1
+        # the leading coordinates are constant along the row
+        for a in range(nd - 1):
+            lead = coords + a * nnz
+            for k in range(row_pos, pos):
+                lead[k] = idx[a]
         _next(shp, strd, nd, idx, &off)
 
 

@@ -164,6 +164,19 @@ def test_parallel_paths_agree_with_reference():
             np.testing.assert_array_equal(got[1], want[1], strict=True)
 
 
+@pytest.mark.parametrize("density", [0.002, 0.05, 0.3, 1.0])
+@pytest.mark.parametrize("shape", [(300, 700), (12, 25, 230), (3, 4, 5, 1100)])
+def test_dense_rows_longer_than_a_chunk(shape, density):
+    """Rows of many 32-entry chunks, in parallel blocks: skipped, branchless and tail chunks."""
+    rng = np.random.default_rng(11)
+    x = np.where(rng.random(shape) < density, rng.normal(size=shape), 0.0).astype(np.float32)
+    for view in (x, x[..., ::-1], x[..., 1:]):
+        got = _kernels.dense_to_coo(view, 0)
+        want = from_dense(view, 0)
+        np.testing.assert_array_equal(got[0], want[0], strict=True)
+        np.testing.assert_array_equal(got[1], want[1], strict=True)
+
+
 def test_float16_exact():
     bits = np.arange(2**16, dtype=np.uint16)
     x = bits.view(np.float16).reshape(256, 256)
