@@ -21,9 +21,9 @@ for inputs, so read-only arrays work) and loop without the GIL.
 """
 cimport cython
 from cython.parallel cimport prange, threadid
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 
 from _fused cimport dense_t
 
@@ -706,74 +706,379 @@ cdef void _lsd_bucket(uint64_t* k, dense_t* v, uint64_t* ks, dense_t* vs, Py_ssi
         memcpy(v, vsrc, m * sizeof(dense_t))
 
 
-def radix_sort_kv_msd(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] values,
-                      dense_t[::1] va, int key_bits, int top_bits, int threads=1):
-    """Stable sort of ``keys`` < ``2**key_bits`` carrying ``values``; result in ``(keys2, va)``.
+# -------------------------------------------- canonical order by buckets
+#
+# For large unsorted inputs: one pass validates the coordinates and counts
+# their linear keys by the top ``top`` bits (per chunk, so the next pass can
+# stay stable with several threads); a second pass recomputes the keys and
+# scatters them with their values into bucket order. Each bucket, small
+# enough to stay in cache, is then sorted by its low bits, reduced by the
+# duplicate policy and written out as coordinates, all in one visit. The
+# keys live in the output's own coordinate buffer until then, so the only
+# scratch the size of the input is one values array.
 
-    One pass over memory scatters by the top ``top_bits`` bits (split over
-    the threads in contiguous chunks, so it stays stable) into ``keys2``/``va``;
-    each bucket, small enough to stay in cache, is then LSD-sorted by the
-    remaining bits, buckets in parallel, with the same slots of ``keys`` and a
-    per-thread buffer of the largest bucket's size as scratch. ``keys`` is
-    overwritten.
+
+cdef struct Columns:
+    # coordinates as raw pointers and element strides, copied out of the
+    # memoryview: the kernels' stores into int64 buffers could otherwise
+    # alias the memoryview's fields and force reloads on every column
+    const int64_t* base
+    Py_ssize_t axis_stride
+    Py_ssize_t col_stride
+    Py_ssize_t nd
+    uint64_t shape[64]
+
+
+cdef void _columns(const int64_t[:, :] coords, const int64_t[::1] shape, Columns* c) noexcept:
+    cdef Py_ssize_t a
+    c.base = &coords[0, 0]
+    c.axis_stride = coords.strides[0] // sizeof(int64_t)
+    c.col_stride = coords.strides[1] // sizeof(int64_t)
+    c.nd = coords.shape[0]
+    for a in range(c.nd):
+        c.shape[a] = <uint64_t>shape[a]
+
+
+cdef inline uint64_t _key_at(const Columns* c, Py_ssize_t i) noexcept nogil:
+    cdef Py_ssize_t a
+    cdef const int64_t* p = c.base + i * c.col_stride
+    cdef uint64_t key = <uint64_t>p[0]
+    for a in range(1, c.nd):
+        key = key * c.shape[a] + <uint64_t>p[a * c.axis_stride]
+    return key
+
+
+cdef void _top_hist_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low, int64_t* h,
+                          Py_ssize_t nbuck, int64_t* bad) noexcept nogil:
+    """Digit counts of the top bits of columns ``[lo, hi)``; ``bad`` = (column, axis) or -1."""
+    cdef Py_ssize_t i, a
+    cdef const int64_t* p
+    cdef uint64_t s0 = cols.shape[0], s1 = cols.shape[1] if cols.nd > 1 else 1
+    cdef Py_ssize_t cs = cols.col_stride, ast = cols.axis_stride
+    memset(h, 0, nbuck * sizeof(int64_t))
+    bad[0] = -1
+    if cols.nd == 2:  # the common case, without the loop over axes
+        for i in range(lo, hi):
+            p = cols.base + i * cs
+            if <uint64_t>p[0] >= s0 or <uint64_t>p[ast] >= s1:
+                break
+            h[(<uint64_t>p[0] * s1 + <uint64_t>p[ast]) >> low] += 1
+        else:
+            return
+        lo = i  # locate the axis below
+    for i in range(lo, hi):
+        p = cols.base + i * cs
+        for a in range(cols.nd):
+            if <uint64_t>p[a * ast] >= cols.shape[a]:
+                bad[0] = i
+                bad[1] = a
+                return
+        h[_key_at(&cols, i) >> low] += 1
+
+
+cdef void _top_scatter_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low, int64_t* off,
+                             const char* vs, Py_ssize_t vstride, uint64_t* kd,
+                             dense_t* vd) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef uint64_t key
+    cdef int64_t o
+    for i in range(lo, hi):
+        key = _key_at(&cols, i)
+        o = off[key >> low]
+        off[key >> low] = o + 1
+        kd[o] = key
+        vd[o] = (<const dense_t*>(vs + i * vstride))[0]
+
+
+def partition_top(const int64_t[:, :] coords, const int64_t[::1] shape,
+                  const dense_t[:] values, int low, Py_ssize_t max_bucket,
+                  uint64_t[::1] keys, dense_t[::1] vals, int64_t[::1] starts,
+                  int threads=1):
+    """Validate and scatter columns into buckets of their linear key's bits above ``low``.
+
+    ``starts`` (``2**top + 1`` slots) receives the bucket offsets; ``keys``
+    and ``vals`` the keys and values in bucket order (stable). Returns
+    ``(bad_axis, bad_col, skewed)``; nothing is scattered when a coordinate
+    is out of range, nor when a bucket would exceed ``max_bucket`` entries
+    (``skewed``: the top bits do not spread these keys).
     """
-    cdef Py_ssize_t n = keys.shape[0], i, t, bkt, nbuck = <Py_ssize_t>1 << top_bits
-    cdef int T = max(1, threads), low = key_bits - top_bits, width, P
-    cdef int low_passes = _digits(low, &width)
-    cdef Py_ssize_t low_size = low_passes * ((<Py_ssize_t>1) << width) + 1
-    cdef uint64_t mask = (<uint64_t>1 << top_bits) - 1
+    cdef Py_ssize_t n = coords.shape[1], nbuck = starts.shape[0] - 1, i, t, largest = 0
+    cdef int T = max(1, threads), P
     cdef int64_t s, c
     cdef int64_t* local
-    cdef int64_t* starts
-    cdef int64_t* lh
-    cdef const char* vbase
-    cdef Py_ssize_t vstride, largest = 0
-    cdef dense_t* scratch = NULL
+    cdef int64_t* bad
+    cdef Py_ssize_t bad_axis = -1, bad_col = -1
+    cdef const char* vs = <const char*>&values[0] if n > 0 else NULL
+    cdef Py_ssize_t vstride = values.strides[0]
+    cdef Columns cols
     if n == 0:
-        return
+        return -1, -1, False
+    _columns(coords, shape, &cols)
     if n < T * 65536:
         T = 1
     P = T  # threads; T becomes the number of chunks (several per thread: a
     if P > 1:  # descheduled thread on a shared machine then stalls less)
         T = 4 * P
-    local = <int64_t*>malloc((T * nbuck + nbuck + 1 + P * low_size) * sizeof(int64_t))
+    local = <int64_t*>malloc(T * (nbuck + 2) * sizeof(int64_t))
     if local == NULL:
         raise MemoryError()
-    starts = local + T * nbuck
-    lh = starts + nbuck + 1
-    vbase = <const char*>&values[0]
-    vstride = values.strides[0]
+    bad = local + T * nbuck
     try:
         with nogil:
             for t in prange(T, num_threads=P, schedule="dynamic"):
-                _hist_chunk(&keys[0], n * t // T, n * (t + 1) // T, low, mask,
-                            local + t * nbuck, nbuck)
-            s = 0
-            for i in range(nbuck):
-                starts[i] = s
-                for t in range(T):
-                    c = local[t * nbuck + i]
-                    local[t * nbuck + i] = s
-                    s += c
-            starts[nbuck] = n
-            for i in range(nbuck):
-                if starts[i + 1] - starts[i] > largest:
-                    largest = starts[i + 1] - starts[i]
-            scratch = <dense_t*>malloc(P * largest * sizeof(dense_t) + 1)
-        if scratch == NULL:
-            raise MemoryError()
-        with nogil:
-            for t in prange(T, num_threads=P, schedule="dynamic"):
-                _scatter_chunk(&keys[0], vbase, vstride, n * t // T, n * (t + 1) // T, low, mask,
-                               local + t * nbuck, &keys2[0], &va[0])
-            for bkt in prange(nbuck, num_threads=P, schedule="dynamic", chunksize=16):
-                _lsd_bucket(&keys2[0] + starts[bkt], &va[0] + starts[bkt],
-                            &keys[0] + starts[bkt], scratch + threadid() * largest,
-                            starts[bkt + 1] - starts[bkt], low,
-                            lh + threadid() * low_size)
+                _top_hist_chunk(cols, n * t // T, n * (t + 1) // T, low,
+                                local + t * nbuck, nbuck, bad + 2 * t)
+            for t in range(T):
+                if bad[2 * t] >= 0:
+                    bad_col = bad[2 * t]
+                    bad_axis = bad[2 * t + 1]
+                    break
+            if bad_axis < 0:
+                s = 0
+                for i in range(nbuck):
+                    starts[i] = s
+                    for t in range(T):
+                        c = local[t * nbuck + i]
+                        local[t * nbuck + i] = s
+                        s += c
+                    if s - starts[i] > largest:
+                        largest = s - starts[i]
+                starts[nbuck] = n
+                if largest <= max_bucket:
+                    for t in prange(T, num_threads=P, schedule="dynamic"):
+                        _top_scatter_chunk(cols, n * t // T, n * (t + 1) // T, low,
+                                           local + t * nbuck, vs, vstride, &keys[0], &vals[0])
     finally:
         free(local)
+    return bad_axis, bad_col, bad_axis < 0 and largest > max_bucket
+
+
+cdef inline void _count_digits(uint32_t* hist, uint64_t w, int passes, int width,
+                              Py_ssize_t nbuck) noexcept nogil:
+    """Count the ``passes`` digits of ``w`` (the common 1 to 3 passes unrolled)."""
+    cdef uint64_t mask = (<uint64_t>1 << width) - 1
+    cdef int p
+    hist[w & mask] += 1
+    if passes > 1:
+        hist[nbuck + ((w >> width) & mask)] += 1
+        if passes > 2:
+            hist[2 * nbuck + ((w >> (2 * width)) & mask)] += 1
+            for p in range(3, passes):
+                hist[p * nbuck + ((w >> (p * width)) & mask)] += 1
+
+
+cdef uint64_t* _lsd_packed(uint64_t* a, uint64_t* b, Py_ssize_t m, int shift, int bits,
+                           uint32_t* hist) noexcept nogil:
+    """Stable sort of ``a[:m]`` by bits ``[shift, shift + bits)``; returns ``a`` or ``b``.
+
+    ``hist`` holds the digit counts (:func:`_count_digits` of each word's
+    bits from ``shift``; see :func:`_digits` for the digits). The words below ``shift`` hold distinct indices, so comparing whole
+    words (the insertion sort of short inputs) orders equal keys stably too.
+    ``m`` < 2**32; the counters are 32-bit, a type that the compiler knows
+    cannot alias the 64-bit words, so it keeps them in registers.
+    """
+    cdef int width, p, sh
+    cdef int passes = _digits(bits, &width)
+    cdef Py_ssize_t i, j, nbuck = <Py_ssize_t>1 << width
+    cdef uint64_t mask = (<uint64_t>1 << width) - 1, w
+    cdef uint32_t s, c, o
+    cdef uint32_t* h
+    cdef uint64_t* t
+    if m <= 48:
+        for i in range(1, m):
+            w = a[i]
+            j = i - 1
+            while j >= 0 and a[j] > w:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = w
+        return a
+    for p in range(passes):
+        sh = shift + p * width
+        h = hist + p * nbuck
+        if h[(a[0] >> sh) & mask] == <uint32_t>m:
+            continue
+        s = 0
+        for i in range(nbuck):
+            c = h[i]
+            h[i] = s
+            s += c
+        for i in range(m):
+            w = a[i]
+            o = h[(w >> sh) & mask]
+            h[(w >> sh) & mask] = o + 1
+            b[o] = w
+        t = a
+        a = b
+        b = t
+    return a
+
+
+cdef Py_ssize_t _sort_bucket(uint64_t* keys, dense_t* vals, Py_ssize_t m, int low,
+                             const Divisor* dv, Py_ssize_t nd, int policy, bint logical,
+                             int64_t* oc, Py_ssize_t stride, Py_ssize_t base,
+                             uint64_t* ka, uint64_t* kb, dense_t* va, dense_t* vb,
+                             int64_t* hist) noexcept nogil:
+    """Sort one bucket by its low ``low`` key bits, reduce it, write it from slot ``base``.
+
+    Returns the number of runs (entries written, except for keep and error,
+    which write all ``m``).
+    Keys and values are first copied to scratch (``ka``/``va``, with
+    ``kb``/``vb`` for the passes), so the outputs may overwrite them: the
+    coordinates go to ``oc`` (column stride ``stride``), values to ``vals``.
+    When index bits fit beside the low key bits, one packed word per entry is
+    sorted and the values are gathered afterwards, halving the traffic.
+    """
+    cdef int ib = 0, passes, width
+    cdef Py_ssize_t j, runs = 0
+    cdef uint64_t prefix, imask, lowmask, key
+    cdef uint64_t* srt
+    cdef dense_t acc
+    cdef bint packed
+    if m == 0:
+        return 0
+    while (<Py_ssize_t>1 << ib) < m:
+        ib += 1
+    packed = low + ib <= 64
+    lowmask = (<uint64_t>1 << low) - 1
+    prefix = keys[0] & ~lowmask
+    imask = (<uint64_t>1 << ib) - 1
+    if packed:
+        passes = _digits(low, &width)
+        memset(hist, 0, passes * (<Py_ssize_t>1 << width) * sizeof(uint32_t))
+        for j in range(m):
+            key = keys[j] & lowmask
+            ka[j] = (key << ib) | <uint64_t>j
+            _count_digits(<uint32_t*>hist, key, passes, width, <Py_ssize_t>1 << width)
+        memcpy(va, vals, m * sizeof(dense_t))
+        srt = _lsd_packed(ka, kb, m, ib, low, <uint32_t*>hist)
+        for j in range(m):  # unpack: full keys and values in order
+            key = srt[j]
+            ka[j] = prefix | (key >> ib)
+            vb[j] = va[key & imask]
+        va = vb
+    else:
+        memcpy(ka, keys, m * sizeof(uint64_t))
+        memcpy(va, vals, m * sizeof(dense_t))
+        _lsd_bucket(ka, va, kb, vb, m, low, hist)
+    srt = ka
+    if policy == P_KEEP or policy == P_ERROR:
+        runs = 1
+        for j in range(1, m):
+            runs += srt[j] != srt[j - 1]
+        memcpy(vals, va, m * sizeof(dense_t))
+        _unlinear_block(srt, m, dv, nd, oc, stride, base)
+        return runs
+    # reduce the runs; the run keys are compacted in place
+    j = 0
+    while j < m:
+        key = srt[j]
+        acc = va[j]
+        j += 1
+        while j < m and srt[j] == key:
+            _combine(&acc, va[j], policy, logical)
+            j += 1
+        srt[runs] = key
+        vals[runs] = acc
+        runs += 1
+    _unlinear_block(srt, runs, dv, nd, oc, stride, base)
+    return runs
+
+
+cdef void _unlinear_block(const uint64_t* keys, Py_ssize_t cnt, const Divisor* dv, Py_ssize_t nd,
+                          int64_t* oc, Py_ssize_t stride, Py_ssize_t base) noexcept nogil:
+    """Coordinates of ``keys[:cnt]`` into columns ``base:`` of ``oc`` (2-D power-of-two shape fast)."""
+    cdef Py_ssize_t j
+    cdef int sh
+    cdef uint64_t low
+    cdef int64_t* r0
+    cdef int64_t* r1
+    if nd == 2 and dv[1].pow2:
+        sh = dv[1].shift
+        low = dv[1].d - 1
+        r0 = oc + base
+        r1 = oc + stride + base
+        for j in range(cnt):
+            r0[j] = <int64_t>(keys[j] >> sh)
+            r1[j] = <int64_t>(keys[j] & low)
+    else:
+        for j in range(cnt):
+            _unlinear(keys[j], dv, nd, oc, stride, base + j)
+
+
+def sort_buckets(uint64_t[::1] keys, dense_t[::1] vals, const int64_t[::1] starts, int low,
+                 const int64_t[::1] shape, int policy, bint logical, int64_t[:, ::1] out_coords,
+                 int64_t[::1] runs, int threads=1):
+    """Sort, reduce and unlinearize the buckets made by :func:`partition_top`.
+
+    ``keys`` may be a row of ``out_coords`` (each bucket is copied out before
+    its slots are written). Bucket ``b`` writes its ``runs[b]`` entries from
+    slot ``starts[b]``; :func:`compact` closes the gaps left by duplicates.
+    """
+    cdef Py_ssize_t nbuck = starts.shape[0] - 1, n = keys.shape[0], b, largest = 1
+    cdef Py_ssize_t nd = shape.shape[0], stride = out_coords.shape[1], per
+    cdef int T = max(1, threads), width
+    cdef int low_passes = _digits(low, &width)
+    cdef Py_ssize_t low_size = low_passes * ((<Py_ssize_t>1) << width) + 1
+    cdef Divisor dv[64]
+    cdef char* scratch
+    cdef char* mine
+    if n == 0:
+        return
+    if n < T * 65536:
+        T = 1
+    for b in range(nbuck):
+        if starts[b + 1] - starts[b] > largest:
+            largest = starts[b + 1] - starts[b]
+    _divisors(shape, dv)
+    per = 2 * largest * (sizeof(uint64_t) + sizeof(dense_t)) + low_size * sizeof(int64_t)
+    scratch = <char*>malloc(T * per)
+    if scratch == NULL:
+        raise MemoryError()
+    try:
+        for b in prange(nbuck, nogil=True, num_threads=T, schedule="dynamic", chunksize=8):
+            mine = scratch + threadid() * per
+            runs[b] = _sort_bucket(
+                &keys[0] + starts[b], &vals[0] + starts[b], starts[b + 1] - starts[b], low,
+                dv, nd, policy, logical, &out_coords[0, 0], stride, starts[b],
+                <uint64_t*>mine, <uint64_t*>mine + largest,
+                <dense_t*>(mine + 2 * largest * sizeof(uint64_t)),
+                <dense_t*>(mine + 2 * largest * sizeof(uint64_t)) + largest,
+                <int64_t*>(mine + 2 * largest * (sizeof(uint64_t) + sizeof(dense_t))))
+    finally:
         free(scratch)
+
+
+def compact(int64_t[::1] coords, dense_t[::1] vals, const int64_t[::1] starts,
+            const int64_t[::1] runs, Py_ssize_t nd, int threads=1):
+    """Close the gaps between buckets; returns the total.
+
+    ``coords`` is the flat ``(nd, n)`` buffer of :func:`sort_buckets`;
+    afterwards its first ``nd * total`` slots hold the ``(nd, total)``
+    coordinates and ``vals[:total]`` the values. Every move goes left, in
+    order, so nothing is overwritten before it is read; the coordinates and
+    the values move in parallel.
+    """
+    cdef Py_ssize_t nbuck = runs.shape[0], n = vals.shape[0], b, a, total = 0, dst, task
+    cdef int64_t* c = &coords[0]
+    cdef dense_t* v = &vals[0]
+    for b in range(nbuck):
+        total += runs[b]
+    for task in prange(2, nogil=True, num_threads=min(2, max(1, threads))):
+        if task == 0:
+            for a in range(nd):
+                dst = a * total
+                for b in range(nbuck):
+                    if dst != a * n + starts[b]:
+                        memmove(c + dst, c + a * n + starts[b], runs[b] * sizeof(int64_t))
+                    dst = dst + runs[b]
+        else:
+            dst = 0
+            for b in range(nbuck):
+                if dst != starts[b]:
+                    memmove(v + dst, v + starts[b], runs[b] * sizeof(dense_t))
+                dst = dst + runs[b]
+    return total
 
 
 cdef void _reduce_chunk(const uint64_t* keys, Py_ssize_t lo, Py_ssize_t hi, const Divisor* dv,

@@ -145,13 +145,17 @@ def canonicalize(
     return _canonical_general(coords, values, shape, shp, policy)
 
 
-#: Average bucket size that the MSD-then-LSD sort aims for (stays in L2 cache).
+#: Average bucket size of the bucket sort (sorted in the L2 cache); a bucket
+#: above 8 times that sends the input to the LSD sort (skewed keys).
 _BUCKET = 16384
+#: Smaller inputs, or shorter keys, take the plain LSD sort (tests lower these).
+_MIN_BUCKET_INPUT = 1 << 16
+_MIN_BUCKET_KEY_BITS = 17
 
 
 def _top_bits(n: int, key_bits: int) -> int:
-    """Bits of the first (MSD) pass, or 0 for a plain LSD sort (small inputs, short keys)."""
-    if n < 1 << 16 or key_bits <= 16:
+    """Bits of the bucket digit, or 0 for a plain LSD sort (small inputs, short keys)."""
+    if n < _MIN_BUCKET_INPUT or key_bits < _MIN_BUCKET_KEY_BITS:
         return 0
     return max(1, min(key_bits, 16, (n // _BUCKET).bit_length()))
 
@@ -164,41 +168,113 @@ def _canonical_keys(
     key_bits: int,
     policy: str,
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
-    """Linear keys (validated, histogrammed), radix sort carrying values, reduce."""
-    nd, n = coords.shape
+    """Sort by row-major linear key and reduce: by buckets, or by an LSD radix sort."""
     # sorted input costs one read: a scan that stops at the first descent
     bad_axis, bad_col, status = _k.scan(coords, shp, True)
     if bad_axis >= 0:
         raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
     if status == _generic.ORDER_STRICT:
         return coords, values, None, True
-    top = _top_bits(n, key_bits)
+    kv, back = _reduce_dtype(values, policy)
+    kview, logical, _ = _kernel_view(kv)
+    out = None
+    top = _top_bits(coords.shape[1], key_bits)
+    if status == _generic.ORDER_UNSORTED and top:
+        out = _canonical_buckets(coords, kview, shape, shp, key_bits - top, top, policy, logical)
+    if out is None:
+        out = _canonical_lsd(coords, kview, shape, shp, key_bits, policy, logical)
+    out_coords, out_values, duplicate, is_canonical = out
+    if duplicate is not None or out_values is kview:
+        return coords, values, duplicate, is_canonical  # an error, or sorted already
+    out_values = out_values.view(kv.dtype)
+    if back is not None:
+        out_values = out_values.astype(back)
+    return out_coords, out_values, None, is_canonical
+
+
+def _canonical_buckets(
+    coords: np.ndarray,
+    values: np.ndarray,
+    shape: tuple[int, ...],
+    shp: np.ndarray,
+    low: int,
+    top: int,
+    policy: str,
+    logical: bool,
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool] | None:
+    """Bucket sort (``_ext.coo.partition_top`` + ``sort_buckets``); None for skewed keys.
+
+    The keys wait in the last row of the output coordinates; the values are
+    sorted in their own buffer, which becomes the output values.
+    """
+    nd, n = coords.shape
+    nbuck = 1 << top
+    buf = np.empty(nd * n, dtype=np.int64)
+    grid = buf.reshape(nd, n)
+    keys = grid[nd - 1].view(np.uint64)
+    vals = np.empty(n, dtype=values.dtype)
+    starts = np.empty(nbuck + 1, dtype=np.int64)
+    bad_axis, bad_col, skewed = _k.partition_top(
+        coords, shp, values, low, 8 * _BUCKET, keys, vals, starts, THREADS
+    )
+    if bad_axis >= 0:
+        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
+    if skewed:
+        return None
+    runs = np.empty(nbuck, dtype=np.int64)
+    code = POLICY_CODES[policy]
+    _k.sort_buckets(keys, vals, starts, low, shp, code, logical, grid, runs, THREADS)
+    del keys
+    total = int(runs.sum())
+    if policy == "error" and total < n:
+        return None, None, _first_duplicate(grid, starts, runs), False
+    if policy in ("keep", "error") or total == n:
+        return grid, vals, None, policy != "keep" or total == n
+    del grid
+    _k.compact(buf, vals, starts, runs, nd, THREADS)
+    # the buffers own their memory and nothing else views them: shrink in place
+    buf.resize(nd * total, refcheck=False)
+    vals.resize(total, refcheck=False)
+    return buf.reshape(nd, total), vals, None, True
+
+
+def _first_duplicate(grid: np.ndarray, starts: np.ndarray, runs: np.ndarray) -> tuple[int, ...]:
+    """The smallest coordinate that repeats, from the first bucket with fewer runs than entries."""
+    b = int(np.flatnonzero(runs < np.diff(starts))[0])
+    block = grid[:, starts[b] : starts[b + 1]]
+    same = np.all(block[:, 1:] == block[:, :-1], axis=0)
+    return tuple(int(c) for c in block[:, int(np.argmax(same))])
+
+
+def _canonical_lsd(
+    coords: np.ndarray,
+    values: np.ndarray,
+    shape: tuple[int, ...],
+    shp: np.ndarray,
+    key_bits: int,
+    policy: str,
+    logical: bool,
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
+    """Linear keys (validated, histogrammed), LSD radix sort carrying values, reduce.
+
+    Returns ``values`` itself (not a copy) when the input is in order already.
+    """
+    nd, n = coords.shape
     passes, width = _k.digit_plan(key_bits)
-    if top:  # the MSD sort makes its own histogram: none needed from the key pass
-        passes = 0
     keys = np.empty(n, dtype=np.uint64)
     hist = np.zeros((passes, 1 << width), dtype=np.int64)
-    bad_axis, bad_col, status = _k.linear_keys(
-        coords, shp, passes, width, keys, hist, THREADS
-    )
+    bad_axis, bad_col, status = _k.linear_keys(coords, shp, passes, width, keys, hist, THREADS)
     if bad_axis >= 0:
         raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
     if status == _generic.ORDER_STRICT:
         return coords, values, None, True
-    kv, back = _reduce_dtype(values, policy)
-    kview, logical, _ = _kernel_view(kv)
     if status == _generic.ORDER_UNSORTED:
         keys2 = np.empty(n, dtype=np.uint64)
-        va = np.empty(n, dtype=kview.dtype)
-        if top:
-            _k.radix_sort_kv_msd(keys, keys2, kview, va, key_bits, top, THREADS)
-            keys, kview = keys2, va
-        else:
-            vb = np.empty(n, dtype=kview.dtype)
-            done = _k.radix_sort_kv(keys, keys2, kview, va, vb, passes, width, hist, THREADS)
-            keys, kview = (keys2, va) if done % 2 else (keys, vb)
-            del vb
-        del keys2, va
+        va = np.empty(n, dtype=values.dtype)
+        vb = np.empty(n, dtype=values.dtype)
+        done = _k.radix_sort_kv(keys, keys2, values, va, vb, passes, width, hist, THREADS)
+        keys, values = (keys2, va) if done % 2 else (keys, vb)
+        del keys2, va, vb
     runs, first = _k.count_runs_keys(keys)
     if policy == "error" and first >= 0:
         return coords, values, _unravel(int(keys[first]), shape), False
@@ -209,15 +285,12 @@ def _canonical_keys(
     if status == _generic.ORDER_UNSORTED and n_out == n:
         # one value per output slot: the sorted buffer (ours) is the result, and
         # the kernel's writes into it are identities (slot o is read from o)
-        out_values = kview
+        out_values = values
     else:
-        out_values = np.empty(n_out, dtype=kview.dtype)
+        out_values = np.empty(n_out, dtype=values.dtype)
     _k.reduce_keys(
-        keys, shp, kview, POLICY_CODES[policy], logical, out_coords, out_values, THREADS
+        keys, shp, values, POLICY_CODES[policy], logical, out_coords, out_values, THREADS
     )
-    out_values = out_values.view(kv.dtype)
-    if back is not None:
-        out_values = out_values.astype(back)
     return out_coords, out_values, None, policy != "keep" or runs == n
 
 

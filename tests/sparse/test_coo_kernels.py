@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from _coo_reference import POLICIES, canonical, from_dense, to_dense
+from _helpers import spy_on
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -97,6 +100,71 @@ def _longest_run(coords: np.ndarray) -> int:
 @given(coo_inputs(), st.sampled_from(POLICIES))
 def test_canonical_agrees_with_reference_and_twin(data, policy):
     _check_policy(*data, policy)
+
+
+@contextlib.contextmanager
+def bucket_sort_for_small_inputs(bucket: int = 4):
+    """Let small inputs take the bucket sort (average bucket ``bucket``, skew limit 8x)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_kernels, "_BUCKET", bucket)
+        mp.setattr(_kernels, "_MIN_BUCKET_INPUT", 2)
+        mp.setattr(_kernels, "_MIN_BUCKET_KEY_BITS", 1)
+        yield
+
+
+@pytest.fixture
+def small_buckets():
+    with bucket_sort_for_small_inputs():
+        yield
+
+
+@given(coo_inputs(), st.sampled_from(POLICIES), st.sampled_from([2, 16, 64]))
+def test_bucket_sort_agrees_with_reference_and_twin(data, policy, bucket):
+    """Buckets sorted by insertion (up to 48) and by radix passes, and skewed inputs."""
+    with bucket_sort_for_small_inputs(bucket):
+        _check_policy(*data, policy)
+
+
+def test_bucket_sort_routes(small_buckets, monkeypatch):
+    """Spread keys take the bucket sort; skewed keys the LSD sort; duplicates a compaction."""
+    names = ("partition_top", "sort_buckets", "compact", "radix_sort_kv")
+    calls = {name: spy_on(monkeypatch, _kernels._k, name) for name in names}
+    rng = np.random.default_rng(5)
+    shape = (2**20, 2**20)
+    spread = np.stack([rng.integers(0, 2**20, 500) for _ in shape])
+    skewed = np.stack([rng.integers(0, 4, 500), rng.integers(0, 2**20, 500)])
+    repeats = np.concatenate([spread, spread[:, :7]], axis=1)
+    for coords, want in [
+        (spread, {"partition_top", "sort_buckets"}),
+        (repeats, {"partition_top", "sort_buckets", "compact"}),
+        (skewed, {"partition_top", "radix_sort_kv"}),
+    ]:
+        for log in calls.values():
+            log.clear()
+        _check_policy(coords, rng.normal(size=coords.shape[1]), shape, "sum")
+        assert {name for name, log in calls.items() if log} == want
+
+
+def test_bucket_sort_large():
+    """Past the parallel threshold: packed and unpacked buckets, every policy, errors."""
+    rng = np.random.default_rng(9)
+    n = 200_000
+    cases = [
+        ((2**20, 2**20), rng.normal(size=n)),  # power-of-two axes
+        ((1000, 999), rng.integers(-9, 9, n).astype(np.float32)),  # heavy duplicates
+        ((37, 1001, 3), rng.random(n) < 0.5),  # bool: logical reductions
+        ((2**62,), (rng.normal(size=n) + 1j).astype(np.complex64)),  # 62-bit keys: unpacked
+    ]
+    with bucket_sort_for_small_inputs(4096):
+        for shape, values in cases:
+            coords = np.stack([rng.integers(0, s, n) for s in shape])
+            for policy in POLICIES:
+                _check_policy(coords, values, shape, policy)
+            coords[-1, n // 2] = shape[-1]  # out of range: nothing written, the column named
+            before = coords.copy()
+            with pytest.raises(IndexError, match=str(n // 2)):
+                _kernels.canonicalize(coords, values, shape, "sum")
+            np.testing.assert_array_equal(coords, before, strict=True)
 
 
 @given(coo_inputs())
