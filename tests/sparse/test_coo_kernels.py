@@ -245,6 +245,33 @@ def test_dense_rows_longer_than_a_chunk(shape, density):
         np.testing.assert_array_equal(got[1], want[1], strict=True)
 
 
+@pytest.mark.parametrize("shape", [(2**20, 2**20), (7, 300, 11), (50_000,), (2**40, 2**40)])
+@pytest.mark.parametrize("order", ["sorted", "repeats", "unsorted"])
+@pytest.mark.parametrize("bad", [None, 0, 4095, 4096, 9_999])
+def test_scan_blocks_agree_with_twin(shape, order, bad):
+    """Keyed blocks of 4096 columns (and the column-wise scan beyond 63 bits) find the same."""
+    rng = np.random.default_rng(3)
+    n = 10_000
+    coords = np.stack([rng.integers(0, min(s, 2**62), n) for s in shape])
+    if order != "unsorted":
+        coords = coords[:, np.lexsort(coords[::-1])]
+    if order == "repeats":
+        coords[:, 5000] = coords[:, 4999]
+    if bad is not None:
+        coords[-1, bad] = shape[-1] + 5 if shape[-1] < 2**62 else -1
+    for view in (coords, np.asfortranarray(coords)):
+        got = _kernels.scan(view, shape)
+        want = _generic.scan(view, shape, XP)
+        assert got[:2] == want[:2]
+        if bad is None:
+            assert got[2] == want[2]
+        early = _kernels._k.scan(view, _kernels._shape_array(shape), True)
+        if order == "unsorted":  # stops at the first descent; a later bad column goes unseen
+            assert early == (-1, -1, 2) or early == got
+        else:
+            assert early == got
+
+
 def test_float16_exact():
     bits = np.arange(2**16, dtype=np.uint16)
     x = bits.view(np.float16).reshape(256, 256)
