@@ -7,6 +7,9 @@ for inputs, so read-only arrays work) and loop without the GIL.
 * :func:`scan` -- bounds check and order status in one pass.
 * :func:`dense_count` / :func:`dense_fill` -- dense -> COO in row blocks
   (count, prefix sum, fill; both passes over the blocks in parallel).
+* :func:`partition_top` + :func:`sort_buckets` + :func:`compact` -- the
+  canonical order of large inputs: validate and scatter into buckets by the
+  top key bits, then sort, reduce and write out each bucket in cache.
 * :func:`linear_keys` + :func:`radix_sort_kv` -- row-major linear keys,
   validated and histogrammed in the same pass, then a stable LSD radix sort
   (digits of at most 11 bits, constant digits skipped) that carries the
