@@ -772,73 +772,6 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
     return done
 
 
-cdef void _lsd_bucket(uint64_t* k, dense_t* v, uint64_t* ks, dense_t* vs, Py_ssize_t m,
-                      int bits, int64_t* hist) noexcept nogil:
-    """Stable sort of ``k[:m]`` (values ``v``) by their low ``bits`` bits; result in place.
-
-    ``ks``/``vs`` are scratch of ``m`` slots; ``hist`` has room for
-    ``passes * 2**width`` counters (see :func:`_digits`).
-    """
-    cdef int width, p, sh
-    cdef int passes = _digits(bits, &width)
-    cdef Py_ssize_t i, j, nbuck = <Py_ssize_t>1 << width
-    cdef uint64_t mask = (<uint64_t>1 << width) - 1, key, d
-    cdef int64_t s, c, o
-    cdef int64_t* h
-    cdef uint64_t* src = k
-    cdef uint64_t* dst = ks
-    cdef uint64_t* kt
-    cdef dense_t* vsrc = v
-    cdef dense_t* vdst = vs
-    cdef dense_t* vt
-    cdef dense_t val
-    if m <= 1 or passes == 0:
-        return
-    if m <= 32:  # stable insertion sort
-        for i in range(1, m):
-            key = k[i]
-            val = v[i]
-            j = i - 1
-            while j >= 0 and k[j] > key:
-                k[j + 1] = k[j]
-                v[j + 1] = v[j]
-                j -= 1
-            k[j + 1] = key
-            v[j + 1] = val
-        return
-    memset(hist, 0, passes * nbuck * sizeof(int64_t))
-    for i in range(m):
-        key = k[i]
-        for p in range(passes):
-            hist[p * nbuck + ((key >> (p * width)) & mask)] += 1
-    for p in range(passes):
-        sh = p * width
-        h = hist + p * nbuck
-        if h[(src[0] >> sh) & mask] == m:
-            continue
-        s = 0
-        for i in range(nbuck):
-            c = h[i]
-            h[i] = s
-            s += c
-        for i in range(m):
-            key = src[i]
-            d = (key >> sh) & mask
-            o = h[d]
-            h[d] = o + 1
-            dst[o] = key
-            vdst[o] = vsrc[i]
-        kt = src
-        src = dst
-        dst = kt
-        vt = vsrc
-        vsrc = vdst
-        vdst = vt
-    if src != k:
-        memcpy(k, src, m * sizeof(uint64_t))
-        memcpy(v, vsrc, m * sizeof(dense_t))
-
-
 # -------------------------------------------- canonical order by buckets
 #
 # For large unsorted inputs: one pass validates the coordinates and counts
@@ -904,7 +837,9 @@ def partition_top(const int64_t[:, :] coords, const int64_t[::1] shape,
                   int threads=1):
     """Validate and scatter columns into buckets of their linear key's bits above ``low``.
 
-    ``starts`` (``2**top + 1`` slots) receives the bucket offsets; ``keys``
+    ``max_bucket`` must be at most ``2**(64 - low)`` so that
+    :func:`sort_buckets` can pack a key's low bits and its index in one
+    word. ``starts`` (``2**top + 1`` slots) receives the bucket offsets; ``keys``
     and ``vals`` the keys and values in bucket order (stable). Returns
     ``(bad_axis, bad_col, skewed)``; nothing is scattered when a coordinate
     is out of range, nor when a bucket would exceed ``max_bucket`` entries
@@ -1026,72 +961,63 @@ cdef Py_ssize_t _sort_bucket(uint64_t* keys, dense_t* vals, Py_ssize_t m, int lo
                              const Divisor* dv, Py_ssize_t nd, int policy, bint logical,
                              int64_t* oc, Py_ssize_t stride, Py_ssize_t base,
                              uint64_t* ka, uint64_t* kb, dense_t* va, dense_t* vb,
-                             int64_t* hist) noexcept nogil:
+                             uint32_t* hist) noexcept nogil:
     """Sort one bucket by its low ``low`` key bits, reduce it, write it from slot ``base``.
 
     Returns the number of runs (entries written, except for keep and error,
-    which write all ``m``).
-    Keys and values are first copied to scratch (``ka``/``va``, with
-    ``kb``/``vb`` for the passes), so the outputs may overwrite them: the
+    which write all ``m``). Each entry becomes one word, its low key bits
+    above its index (``low`` + bits of ``m - 1`` <= 64, see
+    :func:`partition_top`); the words are sorted in ``ka``/``kb``, then the
+    values are gathered from their copy in ``va`` into ``vb``. Keys and
+    values are copied out first, so the outputs may overwrite them: the
     coordinates go to ``oc`` (column stride ``stride``), values to ``vals``.
-    When index bits fit beside the low key bits, one packed word per entry is
-    sorted and the values are gathered afterwards, halving the traffic.
     """
     cdef int ib = 0, passes, width
     cdef Py_ssize_t j, runs = 0
     cdef uint64_t prefix, imask, lowmask, key
     cdef uint64_t* srt
     cdef dense_t acc
-    cdef bint packed
     if m == 0:
         return 0
     while (<Py_ssize_t>1 << ib) < m:
         ib += 1
-    packed = low + ib <= 64
     lowmask = (<uint64_t>1 << low) - 1
     prefix = keys[0] & ~lowmask
     imask = (<uint64_t>1 << ib) - 1
-    if packed:
-        passes = _digits(low, &width)
-        memset(hist, 0, passes * (<Py_ssize_t>1 << width) * sizeof(uint32_t))
-        for j in range(m):
-            prefetch(keys + j + AHEAD)
-            prefetch(vals + j + AHEAD)
-            key = keys[j] & lowmask
-            ka[j] = (key << ib) | <uint64_t>j
-            _count_digits(<uint32_t*>hist, key, passes, width, <Py_ssize_t>1 << width)
-        memcpy(va, vals, m * sizeof(dense_t))
-        srt = _lsd_packed(ka, kb, m, ib, low, <uint32_t*>hist)
-        for j in range(m):  # unpack: full keys and values in order
-            key = srt[j]
-            ka[j] = prefix | (key >> ib)
-            vb[j] = va[key & imask]
-        va = vb
-    else:
-        memcpy(ka, keys, m * sizeof(uint64_t))
-        memcpy(va, vals, m * sizeof(dense_t))
-        _lsd_bucket(ka, va, kb, vb, m, low, hist)
-    srt = ka
+    passes = _digits(low, &width)
+    memset(hist, 0, passes * (<Py_ssize_t>1 << width) * sizeof(uint32_t))
+    for j in range(m):
+        prefetch(keys + j + AHEAD)
+        prefetch(vals + j + AHEAD)
+        key = keys[j] & lowmask
+        ka[j] = (key << ib) | <uint64_t>j
+        _count_digits(hist, key, passes, width, <Py_ssize_t>1 << width)
+    memcpy(va, vals, m * sizeof(dense_t))
+    srt = _lsd_packed(ka, kb, m, ib, low, hist)
+    for j in range(m):  # unpack: full keys and values in order
+        key = srt[j]
+        ka[j] = prefix | (key >> ib)
+        vb[j] = va[key & imask]
     if policy == P_KEEP or policy == P_ERROR:
         runs = 1
         for j in range(1, m):
-            runs += srt[j] != srt[j - 1]
-        memcpy(vals, va, m * sizeof(dense_t))
-        _unlinear_block(srt, m, dv, nd, oc, stride, base)
+            runs += ka[j] != ka[j - 1]
+        memcpy(vals, vb, m * sizeof(dense_t))
+        _unlinear_block(ka, m, dv, nd, oc, stride, base)
         return runs
     # reduce the runs; the run keys are compacted in place
     j = 0
     while j < m:
-        key = srt[j]
-        acc = va[j]
+        key = ka[j]
+        acc = vb[j]
         j += 1
-        while j < m and srt[j] == key:
-            _combine(&acc, va[j], policy, logical)
+        while j < m and ka[j] == key:
+            _combine(&acc, vb[j], policy, logical)
             j += 1
-        srt[runs] = key
+        ka[runs] = key
         vals[runs] = acc
         runs += 1
-    _unlinear_block(srt, runs, dv, nd, oc, stride, base)
+    _unlinear_block(ka, runs, dv, nd, oc, stride, base)
     return runs
 
 
@@ -1141,7 +1067,10 @@ def sort_buckets(uint64_t[::1] keys, dense_t[::1] vals, const int64_t[::1] start
         if starts[b + 1] - starts[b] > largest:
             largest = starts[b + 1] - starts[b]
     _divisors(shape, dv)
-    per = 2 * largest * (sizeof(uint64_t) + sizeof(dense_t)) + low_size * sizeof(int64_t)
+    # per thread: two word arrays, the counters, two value arrays (each aligned)
+    low_size = (low_size + 3) // 4 * 4
+    per = 2 * largest * (sizeof(uint64_t) + sizeof(dense_t)) + low_size * sizeof(uint32_t)
+    per = (per + 15) // 16 * 16
     scratch = <char*>malloc(T * per)
     if scratch == NULL:
         raise MemoryError()
@@ -1152,9 +1081,10 @@ def sort_buckets(uint64_t[::1] keys, dense_t[::1] vals, const int64_t[::1] start
                 &keys[0] + starts[b], &vals[0] + starts[b], starts[b + 1] - starts[b], low,
                 dv, nd, policy, logical, &out_coords[0, 0], stride, starts[b],
                 <uint64_t*>mine, <uint64_t*>mine + largest,
-                <dense_t*>(mine + 2 * largest * sizeof(uint64_t)),
-                <dense_t*>(mine + 2 * largest * sizeof(uint64_t)) + largest,
-                <int64_t*>(mine + 2 * largest * (sizeof(uint64_t) + sizeof(dense_t))))
+                <dense_t*>(mine + 2 * largest * sizeof(uint64_t) + low_size * sizeof(uint32_t)),
+                <dense_t*>(mine + 2 * largest * sizeof(uint64_t) + low_size * sizeof(uint32_t))
+                + largest,
+                <uint32_t*>(mine + 2 * largest * sizeof(uint64_t)))
     finally:
         free(scratch)
 

@@ -146,7 +146,7 @@ def canonicalize(
 
 
 #: Average bucket size of the bucket sort (sorted in the L2 cache); a bucket
-#: above 8 times that sends the input to the LSD sort (skewed keys).
+#: of 8 times that sends the input to the LSD sort (skewed keys).
 _BUCKET = 16384
 #: Smaller inputs, or shorter keys, take the plain LSD sort (tests lower these).
 _MIN_BUCKET_INPUT = 1 << 16
@@ -154,10 +154,20 @@ _MIN_BUCKET_KEY_BITS = 17
 
 
 def _top_bits(n: int, key_bits: int) -> int:
-    """Bits of the bucket digit, or 0 for a plain LSD sort (small inputs, short keys)."""
+    """Bits of the bucket digit, or 0 for a plain LSD sort (small inputs, short keys).
+
+    About ``n / _BUCKET`` buckets, and enough of them that a bucket's low key
+    bits and an index below ``_max_bucket()`` fit one word.
+    """
     if n < _MIN_BUCKET_INPUT or key_bits < _MIN_BUCKET_KEY_BITS:
         return 0
-    return max(1, min(key_bits, 16, (n // _BUCKET).bit_length()))
+    packable = key_bits + _max_bucket().bit_length() - 64
+    return max(1, packable, min(key_bits, 16, (n // _BUCKET).bit_length()))
+
+
+def _max_bucket() -> int:
+    """Entries above which a bucket means skewed keys (the input takes the LSD sort)."""
+    return 8 * _BUCKET - 1
 
 
 def _canonical_keys(
@@ -215,7 +225,7 @@ def _canonical_buckets(
     vals = np.empty(n, dtype=values.dtype)
     starts = np.empty(nbuck + 1, dtype=np.int64)
     bad_axis, bad_col, skewed = _k.partition_top(
-        coords, shp, values, low, 8 * _BUCKET, keys, vals, starts, THREADS
+        coords, shp, values, low, _max_bucket(), keys, vals, starts, THREADS
     )
     if bad_axis >= 0:
         raise _generic.out_of_range(coords, bad_axis, bad_col, shape)

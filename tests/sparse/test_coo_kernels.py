@@ -146,14 +146,14 @@ def test_bucket_sort_routes(small_buckets, monkeypatch):
 
 
 def test_bucket_sort_large():
-    """Past the parallel threshold: packed and unpacked buckets, every policy, errors."""
+    """Past the parallel threshold: every policy, dtypes, key lengths, and errors."""
     rng = np.random.default_rng(9)
     n = 200_000
     cases = [
         ((2**20, 2**20), rng.normal(size=n)),  # power-of-two axes
         ((1000, 999), rng.integers(-9, 9, n).astype(np.float32)),  # heavy duplicates
         ((37, 1001, 3), rng.random(n) < 0.5),  # bool: logical reductions
-        ((2**62,), (rng.normal(size=n) + 1j).astype(np.complex64)),  # 62-bit keys: unpacked
+        ((2**62,), (rng.normal(size=n) + 1j).astype(np.complex64)),  # 62-bit keys: more buckets
     ]
     with bucket_sort_for_small_inputs(4096):
         for shape, values in cases:
