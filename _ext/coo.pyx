@@ -97,7 +97,8 @@ cdef inline void _prefetch_column(const Columns* c, Py_ssize_t i) noexcept nogil
 
 
 cdef int _scan_columns(const int64_t[:, :] coords, const int64_t[::1] shape, Py_ssize_t lo,
-                       Py_ssize_t hi, int status, bint stop_unsorted, Py_ssize_t* bad) noexcept nogil:
+                       Py_ssize_t hi, int status, bint stop_unsorted,
+                       Py_ssize_t* bad) noexcept nogil:
     """Column-by-column scan of ``[lo, hi)`` (``lo`` > 0 compares with column ``lo - 1``)."""
     cdef Py_ssize_t nd = coords.shape[0], i, a
     cdef int64_t c, p
@@ -185,6 +186,7 @@ def scan(const int64_t[:, :] coords, const int64_t[::1] shape, bint stop_unsorte
             else:
                 for i in range(lo, hi):
                     p = cols.base + i * cs
+                    _prefetch_column(&cols, i)
                     key = 0
                     for a in range(nd):
                         ok &= <uint64_t>p[a * ast] < cols.shape[a]
@@ -522,7 +524,10 @@ def group_keys(const int64_t[:, :] coords, const int64_t[::1] shape, int first, 
 
 def radix_sort_pairs(uint64_t[::1] keys, int64_t[::1] perm, uint64_t[::1] keys2,
                      int64_t[::1] perm2, int passes, int width, int64_t[:, ::1] hist):
-    """Stable LSD sort of ``(keys, perm)`` pairs by key; returns 0 or 1 (0: in ``keys``/``perm``, 1: in ``keys2``/``perm2``)."""
+    """Stable LSD sort of ``(keys, perm)`` pairs by key; returns where the result is.
+
+    0: in ``keys``/``perm``, 1: in ``keys2``/``perm2``.
+    """
     cdef Py_ssize_t n = keys.shape[0], i, nbuck = <Py_ssize_t>1 << width
     cdef int p, sh, where = 0
     cdef uint64_t mask = (<uint64_t>1 << width) - 1, d
@@ -915,10 +920,11 @@ cdef uint64_t* _lsd_packed(uint64_t* a, uint64_t* b, Py_ssize_t m, int shift, in
     """Stable sort of ``a[:m]`` by bits ``[shift, shift + bits)``; returns ``a`` or ``b``.
 
     ``hist`` holds the digit counts (:func:`_count_digits` of each word's
-    bits from ``shift``; see :func:`_digits` for the digits). The words below ``shift`` hold distinct indices, so comparing whole
-    words (the insertion sort of short inputs) orders equal keys stably too.
-    ``m`` < 2**32; the counters are 32-bit, a type that the compiler knows
-    cannot alias the 64-bit words, so it keeps them in registers.
+    bits from ``shift``; :func:`_digits` gives the digits). The bits below
+    ``shift`` hold distinct indices, so comparing whole words (the insertion
+    sort of short inputs) orders equal keys stably too. ``m`` < 2**32: the
+    counters are 32-bit, a type that the compiler knows cannot alias the
+    64-bit words, so it keeps them in registers.
     """
     cdef int width, p, sh
     cdef int passes = _digits(bits, &width)
@@ -1023,7 +1029,7 @@ cdef Py_ssize_t _sort_bucket(uint64_t* keys, dense_t* vals, Py_ssize_t m, int lo
 
 cdef void _unlinear_block(const uint64_t* keys, Py_ssize_t cnt, const Divisor* dv, Py_ssize_t nd,
                           int64_t* oc, Py_ssize_t stride, Py_ssize_t base) noexcept nogil:
-    """Coordinates of ``keys[:cnt]`` into columns ``base:`` of ``oc`` (2-D power-of-two shape fast)."""
+    """Coordinates of ``keys[:cnt]`` into columns ``base:`` of ``oc`` (shifts for 2-D, 2**k)."""
     cdef Py_ssize_t j
     cdef int sh
     cdef uint64_t low
@@ -1204,7 +1210,8 @@ def reduce_keys(const uint64_t[::1] keys, const int64_t[::1] shape, const dense_
                           oc, stride, &out_values[0], slots[t])
 
 
-cdef inline bint _same_column(const int64_t[:, :] coords, Py_ssize_t p, Py_ssize_t q) noexcept nogil:
+cdef inline bint _same_column(const int64_t[:, :] coords, Py_ssize_t p,
+                              Py_ssize_t q) noexcept nogil:
     cdef Py_ssize_t a
     for a in range(coords.shape[0]):
         if coords[a, p] != coords[a, q]:
