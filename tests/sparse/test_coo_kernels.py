@@ -321,11 +321,13 @@ def test_already_canonical_detected_without_work(monkeypatch):
 
 
 @pytest.mark.slow
-def test_large_canonical_5m():
+@pytest.mark.parametrize("rows", [2**12, 2**20])  # skewed keys (LSD sort), spread (buckets)
+def test_large_canonical_5m(rows):
     rng = np.random.default_rng(3)
     n = 5_000_000
     shape = (2**20, 2**20)
-    coords = np.stack([rng.integers(0, 2**12, n), rng.integers(0, 2**20, n)])
+    coords = np.stack([rng.integers(0, rows, n), rng.integers(0, 2**20, n)])
+    coords[:, rng.integers(0, n, n // 10)] = coords[:, rng.integers(0, n, n // 10)]  # repeats
     values = rng.integers(-100, 100, n).astype(np.int64)
     out = COO(coords, values, shape, check=False).canonical()
     key = coords[0] * shape[1] + coords[1]
