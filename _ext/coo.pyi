@@ -68,7 +68,7 @@ def partition_top(
     vals: np.ndarray,
     starts: np.ndarray,
     threads: int = 1,
-) -> tuple[int, int, bool]: ...
+) -> tuple[int, int, bool, int]: ...
 def sort_buckets(
     keys: np.ndarray,
     vals: np.ndarray,

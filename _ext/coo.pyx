@@ -34,11 +34,14 @@ cdef extern from *:
     """
     #if defined(__GNUC__) || defined(__clang__)
     #define AM_PREFETCH(p) __builtin_prefetch((const void*)(p))
+    #define AM_PREFETCH_W(p) __builtin_prefetch((const void*)(p), 1)
     #else
     #define AM_PREFETCH(p) ((void)0)
+    #define AM_PREFETCH_W(p) ((void)0)
     #endif
     """
     void prefetch "AM_PREFETCH"(const void* p) noexcept nogil
+    void prefetch_w "AM_PREFETCH_W"(const void* p) noexcept nogil
 
 # policy codes (kept in step with arraymask/sparse/_kernels.py)
 cdef enum:
@@ -52,7 +55,8 @@ cdef enum:
 
 # Streaming loops prefetch this many entries ahead: the hardware prefetcher
 # of the VMs we measured on barely helps, and a scalar loop that waits on
-# every cache line reads 3 GB/s instead of 8-16.
+# every cache line reads 3 GB/s instead of 8-16. Scatters prefetch, for
+# writing, the next cache line of the bucket they just wrote to.
 cdef enum:
     AHEAD = 256
 
@@ -689,6 +693,8 @@ cdef void _scatter_chunk(const uint64_t* ks, const char* vs, Py_ssize_t vstride,
         d = (k >> sh) & mask
         o = off[d]
         off[d] = o + 1
+        prefetch_w(kd + o + 8)  # this digit's next cache line
+        prefetch_w(vd + o + 64 // sizeof(dense_t))
         kd[o] = k
         vd[o] = (<const dense_t*>(vs + i * vstride))[0]
 
@@ -790,14 +796,18 @@ def radix_sort_kv(uint64_t[::1] keys, uint64_t[::1] keys2, const dense_t[:] valu
 
 
 cdef void _top_hist_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low, int64_t* h,
-                          Py_ssize_t nbuck, int64_t* bad) noexcept nogil:
-    """Digit counts of the top bits of columns ``[lo, hi)``; ``bad`` = (column, axis) or -1."""
+                          Py_ssize_t nbuck, int64_t* out) noexcept nogil:
+    """Digit counts of the top bits of columns ``[lo, hi)``.
+
+    ``out`` = (first bad column or -1, its axis, largest key).
+    """
     cdef Py_ssize_t i, a
     cdef const int64_t* p
     cdef uint64_t s0 = cols.shape[0], s1 = cols.shape[1] if cols.nd > 1 else 1
+    cdef uint64_t key, kmax = 0
     cdef Py_ssize_t cs = cols.col_stride, ast = cols.axis_stride
     memset(h, 0, nbuck * sizeof(int64_t))
-    bad[0] = -1
+    out[0] = -1
     if cols.nd == 2:  # the common case, without the loop over axes
         for i in range(lo, hi):
             p = cols.base + i * cs
@@ -805,8 +815,11 @@ cdef void _top_hist_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low, i
             prefetch(p + ast + AHEAD * cs)
             if <uint64_t>p[0] >= s0 or <uint64_t>p[ast] >= s1:
                 break
-            h[(<uint64_t>p[0] * s1 + <uint64_t>p[ast]) >> low] += 1
+            key = <uint64_t>p[0] * s1 + <uint64_t>p[ast]
+            kmax = key if key > kmax else kmax
+            h[key >> low] += 1
         else:
+            out[2] = <int64_t>kmax
             return
         lo = i  # locate the axis below
     for i in range(lo, hi):
@@ -814,10 +827,13 @@ cdef void _top_hist_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low, i
         _prefetch_column(&cols, i)
         for a in range(cols.nd):
             if <uint64_t>p[a * ast] >= cols.shape[a]:
-                bad[0] = i
-                bad[1] = a
+                out[0] = i
+                out[1] = a
                 return
-        h[_key_at(&cols, i) >> low] += 1
+        key = _key_at(&cols, i)
+        kmax = key if key > kmax else kmax
+        h[key >> low] += 1
+    out[2] = <int64_t>kmax
 
 
 cdef void _top_scatter_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low, int64_t* off,
@@ -832,6 +848,8 @@ cdef void _top_scatter_chunk(Columns cols, Py_ssize_t lo, Py_ssize_t hi, int low
         key = _key_at(&cols, i)
         o = off[key >> low]
         off[key >> low] = o + 1
+        prefetch_w(kd + o + 8)  # this bucket's next cache line
+        prefetch_w(vd + o + 64 // sizeof(dense_t))
         kd[o] = key
         vd[o] = (<const dense_t*>(vs + i * vstride))[0]
 
@@ -846,9 +864,10 @@ def partition_top(const int64_t[:, :] coords, const int64_t[::1] shape,
     :func:`sort_buckets` can pack a key's low bits and its index in one
     word. ``starts`` (``2**top + 1`` slots) receives the bucket offsets; ``keys``
     and ``vals`` the keys and values in bucket order (stable). Returns
-    ``(bad_axis, bad_col, skewed)``; nothing is scattered when a coordinate
-    is out of range, nor when a bucket would exceed ``max_bucket`` entries
-    (``skewed``: the top bits do not spread these keys).
+    ``(bad_axis, bad_col, skewed, largest_key)``; nothing is scattered when a
+    coordinate is out of range, nor when a bucket would exceed
+    ``max_bucket`` entries (``skewed``: the top bits do not spread these
+    keys; ``largest_key`` tells how many bits they really use).
     """
     cdef Py_ssize_t n = coords.shape[1], nbuck = starts.shape[0] - 1, i, t, largest = 0
     cdef int T = max(1, threads), P
@@ -859,15 +878,16 @@ def partition_top(const int64_t[:, :] coords, const int64_t[::1] shape,
     cdef const char* vs = <const char*>&values[0] if n > 0 else NULL
     cdef Py_ssize_t vstride = values.strides[0]
     cdef Columns cols
+    cdef int64_t kmax = 0
     if n == 0:
-        return -1, -1, False
+        return -1, -1, False, 0
     _columns(coords, shape, &cols)
     if n < T * 65536:
         T = 1
     P = T  # threads; T becomes the number of chunks (several per thread: a
     if P > 1:  # descheduled thread on a shared machine then stalls less)
         T = 4 * P
-    local = <int64_t*>malloc(T * (nbuck + 2) * sizeof(int64_t))
+    local = <int64_t*>malloc(T * (nbuck + 3) * sizeof(int64_t))
     if local == NULL:
         raise MemoryError()
     bad = local + T * nbuck
@@ -875,12 +895,13 @@ def partition_top(const int64_t[:, :] coords, const int64_t[::1] shape,
         with nogil:
             for t in prange(T, num_threads=P, schedule="dynamic"):
                 _top_hist_chunk(cols, n * t // T, n * (t + 1) // T, low,
-                                local + t * nbuck, nbuck, bad + 2 * t)
+                                local + t * nbuck, nbuck, bad + 3 * t)
             for t in range(T):
-                if bad[2 * t] >= 0:
-                    bad_col = bad[2 * t]
-                    bad_axis = bad[2 * t + 1]
+                if bad[3 * t] >= 0:
+                    bad_col = bad[3 * t]
+                    bad_axis = bad[3 * t + 1]
                     break
+                kmax = max(kmax, bad[3 * t + 2])
             if bad_axis < 0:
                 s = 0
                 for i in range(nbuck):
@@ -898,7 +919,7 @@ def partition_top(const int64_t[:, :] coords, const int64_t[::1] shape,
                                            local + t * nbuck, vs, vstride, &keys[0], &vals[0])
     finally:
         free(local)
-    return bad_axis, bad_col, bad_axis < 0 and largest > max_bucket
+    return bad_axis, bad_col, bad_axis < 0 and largest > max_bucket, kmax
 
 
 cdef inline void _count_digits(uint32_t* hist, uint64_t w, int passes, int width,

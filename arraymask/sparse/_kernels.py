@@ -188,9 +188,8 @@ def _canonical_keys(
     kv, back = _reduce_dtype(values, policy)
     kview, logical, _ = _kernel_view(kv)
     out = None
-    top = _top_bits(coords.shape[1], key_bits)
-    if status == _generic.ORDER_UNSORTED and top:
-        out = _canonical_buckets(coords, kview, shape, shp, key_bits - top, top, policy, logical)
+    if status == _generic.ORDER_UNSORTED:
+        out = _canonical_buckets(coords, kview, shape, shp, key_bits, policy, logical)
     if out is None:
         out = _canonical_lsd(coords, kview, shape, shp, key_bits, policy, logical)
     out_coords, out_values, duplicate, is_canonical = out
@@ -207,29 +206,40 @@ def _canonical_buckets(
     values: np.ndarray,
     shape: tuple[int, ...],
     shp: np.ndarray,
-    low: int,
-    top: int,
+    key_bits: int,
     policy: str,
     logical: bool,
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool] | None:
-    """Bucket sort (``_ext.coo.partition_top`` + ``sort_buckets``); None for skewed keys.
+    """Bucket sort (``_ext.coo.partition_top`` + ``sort_buckets``); None: use the LSD sort.
 
     The keys wait in the last row of the output coordinates; the values are
-    sorted in their own buffer, which becomes the output values.
+    sorted in their own buffer, which becomes the output values. When the
+    top bits do not spread the keys because they use fewer bits than the
+    shape allows (a shape larger than the data), the partition is tried
+    once more on the bits the largest key really has.
     """
     nd, n = coords.shape
-    nbuck = 1 << top
     buf = np.empty(nd * n, dtype=np.int64)
     grid = buf.reshape(nd, n)
     keys = grid[nd - 1].view(np.uint64)
     vals = np.empty(n, dtype=values.dtype)
-    starts = np.empty(nbuck + 1, dtype=np.int64)
-    bad_axis, bad_col, skewed = _k.partition_top(
-        coords, shp, values, low, _max_bucket(), keys, vals, starts, THREADS
-    )
-    if bad_axis >= 0:
-        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
-    if skewed:
+    for _ in range(2):
+        top = _top_bits(n, key_bits)
+        if not top:
+            return None
+        low, nbuck = key_bits - top, 1 << top
+        starts = np.empty(nbuck + 1, dtype=np.int64)
+        bad_axis, bad_col, skewed, largest_key = _k.partition_top(
+            coords, shp, values, low, _max_bucket(), keys, vals, starts, THREADS
+        )
+        if bad_axis >= 0:
+            raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
+        if not skewed:
+            break
+        if largest_key.bit_length() >= key_bits:
+            return None
+        key_bits = largest_key.bit_length()
+    else:
         return None
     runs = np.empty(nbuck, dtype=np.int64)
     code = POLICY_CODES[policy]

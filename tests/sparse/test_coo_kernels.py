@@ -126,23 +126,26 @@ def test_bucket_sort_agrees_with_reference_and_twin(data, policy, bucket):
 
 
 def test_bucket_sort_routes(small_buckets, monkeypatch):
-    """Spread keys take the bucket sort; skewed keys the LSD sort; duplicates a compaction."""
+    """Spread keys take buckets; keys narrower than the shape a second partition;
+    clustered keys the LSD sort; duplicates a compaction."""
     names = ("partition_top", "sort_buckets", "compact", "radix_sort_kv")
     calls = {name: spy_on(monkeypatch, _kernels._k, name) for name in names}
     rng = np.random.default_rng(5)
     shape = (2**20, 2**20)
     spread = np.stack([rng.integers(0, 2**20, 500) for _ in shape])
-    skewed = np.stack([rng.integers(0, 4, 500), rng.integers(0, 2**20, 500)])
     repeats = np.concatenate([spread, spread[:, :7]], axis=1)
+    narrow = np.stack([rng.integers(0, 4, 500), rng.integers(0, 2**20, 500)])
+    clustered = np.stack([np.full(500, 2**19), rng.integers(0, 2**20, 500)])
     for coords, want in [
-        (spread, {"partition_top", "sort_buckets"}),
-        (repeats, {"partition_top", "sort_buckets", "compact"}),
-        (skewed, {"partition_top", "radix_sort_kv"}),
+        (spread, {"partition_top": 1, "sort_buckets": 1}),
+        (repeats, {"partition_top": 1, "sort_buckets": 1, "compact": 1}),
+        (narrow, {"partition_top": 2, "sort_buckets": 1}),
+        (clustered, {"partition_top": 1, "radix_sort_kv": 1}),
     ]:
         for log in calls.values():
             log.clear()
         _check_policy(coords, rng.normal(size=coords.shape[1]), shape, "sum")
-        assert {name for name, log in calls.items() if log} == want
+        assert {name: len(log) for name, log in calls.items() if log} == want
 
 
 def test_bucket_sort_large():
