@@ -9,6 +9,7 @@ the lock in ``/tmp/arraymask-bench.lock`` (``flock``) around it.
 
     python asv_bench/compare.py masks.TopK --repeat 7
     python asv_bench/compare.py masks            # every class of a module
+    python asv_bench/compare.py sparse_coo.Canonical --case 2d_narrow
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _classes(target: str) -> list[type]:
     ]
 
 
-def _run_class(cls: type, repeat: int, only: str | None) -> None:
+def _run_class(cls: type, repeat: int, only: str | None, case: str | None = None) -> None:
     params = cls.params if isinstance(cls.params[0], list) else [cls.params]
     names = getattr(cls, "param_names", [f"p{i}" for i in range(len(params))])
     methods = sorted(n for n in dir(cls) if n.startswith("time_") and (not only or only in n))
@@ -44,6 +45,8 @@ def _run_class(cls: type, repeat: int, only: str | None) -> None:
     for combo in itertools.product(*params):
         bench = cls()
         label = ", ".join(f"{n}={v}" for n, v in zip(names, combo, strict=False))
+        if case and case not in label:
+            continue
         try:
             bench.setup(*combo)
         except NotImplementedError as exc:
@@ -76,10 +79,11 @@ def main() -> None:
     parser.add_argument("targets", nargs="+", help="module or module.Class in asv_bench/benchmarks")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", help="run only time_ methods whose name contains this")
+    parser.add_argument("--case", help="run only parameter sets whose label contains this")
     args = parser.parse_args()
     for target in args.targets:
         for cls in _classes(target):
-            _run_class(cls, args.repeat, args.only)
+            _run_class(cls, args.repeat, args.only, args.case)
 
 
 if __name__ == "__main__":

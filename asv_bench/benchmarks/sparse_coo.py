@@ -2,7 +2,8 @@
 
 ``FromDense``: float32 8192x8192 at three densities -> COO.
 ``Canonical``: 10M random 2-D coordinates in (2**20, 2**20), with and
-without 10% duplicates, and 5M in 1024**3 -> sorted, duplicates summed.
+without 10% duplicates, or within its first 4096 rows, and 5M in 1024**3
+-> sorted, duplicates summed.
 Peers are timed in the same classes; ``track_peak_*`` report the peak extra
 memory (tracemalloc, which sees NumPy's allocations) relative to the
 output's (from_dense) or the COO's (canonical) own size.
@@ -90,7 +91,7 @@ class FromDense:
 
 
 class Canonical:
-    params: ClassVar[list] = [["2d_unique", "2d_dup10", "3d_1024"]]
+    params: ClassVar[list] = [["2d_unique", "2d_dup10", "2d_narrow", "3d_1024"]]
     param_names: ClassVar[list] = ["case"]
     baseline = "time_peer_scipy_tocsr_tocoo"
     timeout = 900
@@ -102,6 +103,8 @@ class Canonical:
         else:
             n, shape = 10_000_000, (2**20, 2**20)
         coords = np.stack([rng.integers(0, s, n) for s in shape])
+        if case == "2d_narrow":  # the data fill the first 4096 rows of a larger shape
+            coords[0] %= 4096
         if case == "2d_dup10":  # 10% of the entries repeat another entry's coordinate
             dup = rng.choice(n, n // 10, replace=False)
             coords[:, dup] = coords[:, rng.integers(0, n, n // 10)]
