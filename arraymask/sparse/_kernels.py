@@ -247,7 +247,7 @@ def _canonical_buckets(
     del keys
     total = int(runs.sum())
     if policy == "error" and total < n:
-        return None, None, _first_duplicate(grid, starts, runs), False
+        return coords, values, _first_duplicate(grid, starts, runs), False
     if policy in ("keep", "error") or total == n:
         return grid, vals, None, policy != "keep" or total == n
     del grid
