@@ -1,4 +1,4 @@
-"""Compiled lookup kernels: integer isin by table, sorted search, sequence masks."""
+"""Compiled isin kernels: integer lookup by table or bitmap, sorted search."""
 
 import numpy as np
 
@@ -24,4 +24,3 @@ def isin_bitmap(
 def isin_sorted(
     x: np.ndarray, values: np.ndarray, out: np.ndarray, invert: bool, num_threads: int = 1
 ) -> None: ...
-def lengths_fill(lengths: np.ndarray, out: np.ndarray, left: bool) -> None: ...

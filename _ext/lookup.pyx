@@ -1,21 +1,16 @@
-"""Compiled lookup kernels: integer ``isin`` by table, sorted search, sequence masks.
+"""Compiled ``isin`` kernels: integer lookup by byte table or bitmap, sorted search.
 
-The Python wrappers in ``arraymask/masks`` validate every argument (dtypes,
-shapes, ranges, non-negative lengths) and allocate the outputs; the kernels
-only loop, without the GIL; the ``isin`` kernels split large inputs over ``num_threads``
-threads (the wrapper chooses how many).
-Booleans travel as ``uint8`` (0/1).
+The Python wrapper (``arraymask/masks/_kernels.py``) validates every argument
+(dtypes, shapes, ranges) and allocates the outputs; the kernels only loop,
+without the GIL, splitting large inputs over ``num_threads`` threads (the
+thread policy of ``arraymask._backend`` decides how many). Booleans travel
+as ``uint8`` (0/1).
 """
-from libc.stdint cimport (
-    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
-)
-from libc.string cimport memset
+from libc.stdint cimport uint8_t, uint64_t
 from cython.parallel cimport prange
 
 from _fused cimport int_t, real_t
 
-# Below this many elements a second thread costs more than it saves.
-cdef Py_ssize_t PARALLEL_MIN = 1 << 16
 # The parallel loops hand out chunks of 16384 elements (schedule="dynamic"):
 # a thread descheduled on a busy machine then delays the others by one small
 # chunk only, where a static split makes everyone wait for its whole half.
@@ -50,7 +45,7 @@ def isin_table(const int_t[::1] x, int_t lo, const uint8_t[::1] table,
     cdef uint8_t flip = 1 if invert else 0
     with nogil:
         for i in prange(n, schedule="dynamic", chunksize=16384, num_threads=num_threads,
-                        use_threads_if=num_threads > 1 and n >= PARALLEL_MIN):
+                        use_threads_if=num_threads > 1):
             d = _offset(x[i], lo)
             if d > last:
                 d = last
@@ -75,7 +70,7 @@ def isin_bitmap(const int_t[::1] x, int_t lo, uint64_t span, const uint8_t[::1] 
     cdef uint8_t hit, flip = 1 if invert else 0
     with nogil:
         for i in prange(n, schedule="dynamic", chunksize=16384, num_threads=num_threads,
-                        use_threads_if=num_threads > 1 and n >= PARALLEL_MIN):
+                        use_threads_if=num_threads > 1):
             d = _offset(x[i], lo)
             hit = 0
             if d < span:
@@ -95,7 +90,7 @@ def isin_sorted(const real_t[::1] x, const real_t[::1] values, uint8_t[::1] out,
     cdef uint8_t flip = 1 if invert else 0
     with nogil:
         for i in prange(n, schedule="dynamic", chunksize=16384, num_threads=num_threads,
-                        use_threads_if=num_threads > 1 and n >= PARALLEL_MIN):
+                        use_threads_if=num_threads > 1):
             key = x[i]
             base = 0
             length = m
@@ -105,28 +100,3 @@ def isin_sorted(const real_t[::1] x, const real_t[::1] values, uint8_t[::1] out,
                     base = base + half
                 length = length - half
             out[i] = (values[base] == key) ^ flip
-
-
-def lengths_fill(const int_t[::1] lengths, uint8_t[:, ::1] out, bint left):
-    """Row ``i`` of ``out`` gets ``min(lengths[i], width)`` ones, right- or left-aligned.
-
-    ``lengths`` are non-negative (checked by the caller); ``out`` has one row
-    per length and at least one column. Serial on purpose: two ``memset``
-    calls per row are bound by memory bandwidth and page faults, and a second
-    thread measured slower on the 2-core development machine.
-    """
-    cdef Py_ssize_t i, n, rows = out.shape[0], width = out.shape[1]
-    cdef uint8_t* base = &out[0, 0]
-    cdef uint8_t* row
-    with nogil:
-        for i in range(rows):
-            n = width
-            if <uint64_t>lengths[i] < <uint64_t>width:
-                n = <Py_ssize_t>lengths[i]
-            row = base + i * width
-            if left:
-                memset(row, 0, width - n)
-                memset(row + (width - n), 1, n)
-            else:
-                memset(row, 1, n)
-                memset(row + n, 0, width - n)

@@ -10,26 +10,53 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from collections.abc import Collection
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from ._backend import is_array
+from ._backend import (
+    Array,
+    capabilities,
+    device_of,
+    dtype_name,
+    is_array,
+    is_sequence,
+    namespace,
+    new_array,
+    require_known_chunks,
+    to_device,
+)
 
 __all__ = [
+    "bool_array",
+    "check_broadcast",
     "check_choice",
+    "check_flag",
+    "check_index_range",
     "check_int",
     "check_shape",
     "check_unit_interval",
+    "exact_values",
+    "int_array",
     "is_integer_dtype",
+    "kind_of",
     "normalize_axis",
+    "numpy_dtype",
+    "real_input",
+    "require_array",
+    "scalar_in_dtype",
 ]
 
 
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def _show(value: object, limit: int = 80) -> str:
+    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------- scalars
 
 
 def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
@@ -65,22 +92,11 @@ def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
     return result
 
 
-def is_integer_dtype(dtype: Any) -> bool:
-    """True for signed and unsigned integer dtypes of any namespace (not bool)."""
-    text = str(dtype).rsplit(".", 1)[-1]
-    return text.startswith(("int", "uint"))
-
-
-def normalize_axis(axis: object, ndim: int, name: str = "axis") -> int:
-    """``axis`` as a non-negative int below ``ndim`` (negative counts from the end).
-
-    >>> normalize_axis(-1, 3)
-    2
-    """
-    ax = check_int(axis, name)
-    if not -ndim <= ax < ndim:
-        raise ValueError(f"{name}={ax} is out of range for an array of {ndim} dimensions")
-    return ax % ndim
+def check_flag(value: object, name: str) -> bool:
+    """``value`` as a bool; anything but ``True``/``False`` is a ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool (True or False), got {_show(value)}")
+    return bool(value)
 
 
 def check_unit_interval(
@@ -129,3 +145,326 @@ def check_shape(shape: object, name: str = "shape") -> tuple[int, ...]:
     if any(d < 0 for d in dims):
         raise ValueError(f"{name} must not have negative entries, got {dims}")
     return dims
+
+
+def normalize_axis(axis: object, ndim: int, name: str = "axis") -> int:
+    """``axis`` as a non-negative int below ``ndim`` (negative counts from the end).
+
+    >>> normalize_axis(-1, 3)
+    2
+    """
+    ax = check_int(axis, name)
+    if not -ndim <= ax < ndim:
+        raise ValueError(f"{name}={ax} is out of range for an array of {ndim} dimensions")
+    return ax % ndim
+
+
+# ---------------------------------------------------------------- dtypes
+
+
+def kind_of(dtype: Any) -> str | None:
+    """NumPy-style kind of a dtype of any namespace: ``b``, ``i``, ``u``, ``f``, ``c``.
+
+    >>> kind_of(np.dtype(">i4")), kind_of("float32"), kind_of(object)
+    ('i', 'f', None)
+    """
+    if isinstance(dtype, np.dtype):
+        return dtype.kind if dtype.kind in "biufc" else None
+    name = dtype_name(dtype)
+    if name == "bool":
+        return "b"
+    if name.startswith("uint"):
+        return "u"
+    if name.startswith("int"):
+        return "i"
+    if name.startswith(("float", "bfloat")):
+        return "f"
+    if name.startswith("complex"):
+        return "c"
+    return None
+
+
+def is_integer_dtype(dtype: Any) -> bool:
+    """True for signed and unsigned integer dtypes of any namespace (not bool)."""
+    return kind_of(dtype) in ("i", "u")
+
+
+_STANDARD_DTYPES = frozenset(
+    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+     "float16", "float32", "float64", "complex64", "complex128"]
+)
+
+
+def numpy_dtype(dtype: Any) -> np.dtype | None:
+    """NumPy's version of a standard dtype of any namespace; None for others (bfloat16)."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    name = dtype_name(dtype)
+    return np.dtype(name) if name in _STANDARD_DTYPES else None
+
+
+def scalar_in_dtype(value: Any, dtype: Any, name: str, *, what: str = "a number") -> Any:
+    """``value`` as a Python scalar that ``dtype`` (of any namespace) represents.
+
+    Integer and bool dtypes take integers in range and integral floats; a
+    real float dtype takes any real number that does not overflow to
+    infinity (rounded to the nearest value, as assignment does; NaN and
+    infinities are values of every float dtype); complex values need a
+    complex dtype.
+
+    >>> scalar_in_dtype(2.0, np.dtype("int8"), "value")
+    2
+    >>> scalar_in_dtype(300, np.dtype("uint8"), "fill_value")
+    Traceback (most recent call last):
+    ...
+    ValueError: fill_value=300 is out of range for uint8 [0, 255]
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, (bool, int, float, complex)):
+        raise TypeError(f"{name} must be {what}, got {_show(value)} ({type(value).__name__})")
+    kind = kind_of(dtype)
+    if isinstance(value, complex):
+        if kind != "c":
+            raise TypeError(f"{name}={value!r} is complex but the dtype {dtype} is real")
+        return value
+    if kind in ("f", "c"):
+        _check_float_overflow(value, dtype, name)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(f"{name}={value!r} is not representable in {dtype}")
+        value = int(value)
+    if kind == "b":
+        if value not in (0, 1):
+            raise ValueError(f"{name}={value!r} is not representable in {dtype}")
+        return bool(value)
+    info = np.iinfo(numpy_dtype(dtype) or np.int64)
+    if not int(info.min) <= value <= int(info.max):
+        raise ValueError(
+            f"{name}={value!r} is out of range for {dtype} [{int(info.min)}, {int(info.max)}]"
+        )
+    return int(value)
+
+
+def _check_float_overflow(value: bool | int | float, dtype: Any, name: str) -> None:
+    """A finite real ``value`` must stay finite in the float ``dtype``."""
+    try:
+        as_float = float(value)
+    except OverflowError:
+        as_float = math.inf
+    if not math.isfinite(as_float) and isinstance(value, float):
+        return  # NaN and infinities are values of every float dtype
+    target = numpy_dtype(dtype) or np.dtype(np.float32)  # bfloat16 has float32's range
+    if target.kind == "c":
+        target = np.dtype(f"f{target.itemsize // 2}")
+    with np.errstate(over="ignore"):
+        rounded = np.asarray(as_float).astype(target)
+    if not np.isfinite(rounded):
+        raise ValueError(f"{name}={value!r} overflows {dtype}")
+
+
+def exact_values(values: Any, dtype: np.dtype) -> np.ndarray:
+    """The entries of host ``values`` that ``dtype`` represents exactly, converted to it.
+
+    A value counts when it denotes the same number in ``dtype``: ``2``
+    matches ``2.0``, ``2.5`` matches no integer, ``-1`` is no ``uint64``
+    (two's-complement wrap-around does not count), NaN is never kept.
+
+    >>> exact_values([-1, 3, 2.5, 2**64 - 1], np.dtype(np.uint64)).tolist()
+    [3, 18446744073709551615]
+    """
+    dtype = np.dtype(dtype).newbyteorder("=")
+    if not isinstance(values, np.ndarray):
+        try:
+            host = np.asarray(values)
+        except (OverflowError, ValueError):
+            host = None
+        # a sequence mixing Python ints and floats (or ints beyond 64 bits) would
+        # lose its ints to float64 in np.asarray: convert element by element
+        if host is None or host.dtype == object or (
+            host.dtype.kind in "fc" and _holds_ints(values)
+        ):
+            return _exact_from_objects(values, dtype)
+        values = host
+    host = numeric_host(values)
+    if host.dtype.kind == "c" and dtype.kind != "c":
+        raise TypeError(f"values are complex ({host.dtype}) but x is real ({dtype})")
+    if host.size == 0:
+        return host.astype(dtype)
+    keep = np.ones(host.shape, dtype=np.bool_)
+    if host.dtype.kind in "iub" and dtype.kind in "iu":
+        keep = _int_in_range(host, dtype)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # casts of inf/NaN/huge values: dropped below
+        cast = host.astype(dtype)
+        keep &= cast.astype(host.dtype) == host  # also drops NaN
+    return cast if keep.all() else cast[keep]
+
+
+def numeric_host(values: Any) -> np.ndarray:
+    """``values`` as a flat NumPy array of numbers (``TypeError`` otherwise)."""
+    host = np.asarray(values).reshape(-1)
+    if host.dtype.kind not in "biufc":
+        raise TypeError(f"values must be numbers, got dtype {host.dtype}")
+    return host
+
+
+def _int_in_range(host: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Integers of ``host`` within ``dtype``'s range, compared without wrap-around."""
+    info = np.iinfo(dtype)
+    if host.dtype.kind == "u":
+        return host <= np.uint64(info.max) if info.max >= 0 else np.zeros(host.shape, bool)
+    wide = host.astype(np.int64)
+    if dtype.kind == "u":
+        ok = wide >= 0
+        if info.max < 2**63 - 1:
+            ok &= wide <= info.max
+        return ok
+    return (wide >= info.min) & (wide <= info.max)
+
+
+def _holds_ints(values: Any) -> bool:
+    objects = np.asarray(values, dtype=object).reshape(-1)
+    return any(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+        for v in objects
+    )
+
+
+def _exact_from_objects(values: Any, dtype: np.dtype) -> np.ndarray:
+    """Element-wise exact conversion of a Python sequence of numbers."""
+    kept = []
+    for v in np.asarray(values, dtype=object).reshape(-1):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if not isinstance(v, (bool, int, float, complex)):
+            raise TypeError(f"values must be numbers, got {type(v).__name__} {v!r}")
+        if isinstance(v, complex) and dtype.kind != "c":
+            raise TypeError(f"values are complex ({v!r}) but x is real ({dtype})")
+        if _represents(dtype, v):
+            kept.append(v)
+    return np.array(kept, dtype=dtype)
+
+
+def _represents(dtype: np.dtype, v: Any) -> bool:
+    if dtype.kind in "biu":
+        if isinstance(v, float):
+            if not math.isfinite(v) or not v.is_integer():
+                return False
+            v = int(v)
+        if dtype.kind == "b":
+            return v in (0, 1)
+        info = np.iinfo(dtype)
+        return int(info.min) <= v <= int(info.max)
+    try:
+        with np.errstate(all="ignore"):
+            same = complex(dtype.type(v)) == v if dtype.kind == "c" else float(dtype.type(v)) == v
+    except OverflowError:
+        return False
+    return bool(same)
+
+
+# ---------------------------------------------------------------- arrays
+
+
+def require_array(x: object, name: str) -> None:
+    """``TypeError`` unless ``x`` is an array of a supported namespace."""
+    if not is_array(x):
+        raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+
+
+def real_input(x: object, name: str) -> tuple[Array, ModuleType]:
+    """``x`` as an array (sequences become NumPy) with a bool or real dtype, and its namespace."""
+    if not is_array(x):
+        if not is_sequence(x):
+            raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+        x = np.asarray(x)
+    xp = namespace(x)
+    dtype = x.dtype  # type: ignore[attr-defined]
+    if kind_of(dtype) not in ("b", "i", "u", "f"):
+        raise TypeError(
+            f"{name} must have a bool, integer or real floating dtype, "
+            f"got {x.dtype}"  # type: ignore[attr-defined]
+        )
+    if capabilities(xp).lazy:  # Dask: unknown chunk sizes get a clear error
+        require_known_chunks(x, name)
+    return x, xp
+
+
+def int_array(
+    obj: object, name: str, xp: ModuleType | str | None, device: Any
+) -> tuple[Array, ModuleType]:
+    """``obj`` as an integer array and its namespace.
+
+    Arrays keep their namespace (``xp`` must agree) and move to ``device`` if
+    one is given; Python sequences and scalars become arrays of ``xp`` (NumPy
+    by default) on ``device``; an empty sequence becomes ``int64``. Bool,
+    float and other non-integer inputs raise ``TypeError``.
+    """
+    ns = namespace(obj, xp=xp)
+    if is_array(obj):
+        if not is_integer_dtype(obj.dtype):  # type: ignore[attr-defined]
+            raise TypeError(
+                f"{name} must be an array of integers, got dtype {obj.dtype}"  # type: ignore[attr-defined]
+            )
+        return to_device(obj, device), ns
+    if not (is_sequence(obj) or isinstance(obj, (int, np.integer))) or isinstance(
+        obj, (bool, np.bool_)
+    ):
+        raise TypeError(
+            f"{name} must be an integer array or a sequence of integers, "
+            f"got {type(obj).__name__}"
+        )
+    try:
+        host = np.asarray(obj)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular sequence of integers: {exc}") from None
+    if host.size == 0 and host.dtype.kind == "f":
+        host = host.astype(np.int64)
+    if host.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, got {host.dtype} values {_show(host, 60)}")
+    if not capabilities(ns).int64 and host.dtype.itemsize > 4:
+        info = np.iinfo(np.int32)
+        if host.size and (host.min() < info.min or host.max() > info.max):
+            raise ValueError(f"{name} values do not fit in int32 on a backend without int64")
+        host = host.astype(np.int32)
+    return new_array(host, ns, device=device), ns
+
+
+def bool_array(mask: object, name: str, xp: ModuleType, like: Array | None = None, *,
+               hint: str = "") -> Array:
+    """``mask`` as a boolean array of ``xp`` (sequences go to ``like``'s device)."""
+    arr: Any
+    if is_array(mask):
+        arr = mask
+    elif is_sequence(mask) or isinstance(mask, (bool, np.bool_)):
+        device = None if like is None else device_of(like)
+        arr = new_array(np.asarray(mask), xp, device=device)
+    else:
+        raise TypeError(f"{name} must be a boolean array, got {type(mask).__name__}")
+    if kind_of(arr.dtype) != "b":
+        raise TypeError(f"{name} must be boolean, got dtype {arr.dtype}{hint}")
+    return arr
+
+
+def check_broadcast(name: str, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+    """``ValueError`` unless ``shape`` broadcasts to ``target`` without enlarging it."""
+    try:
+        together = np.broadcast_shapes(shape, target)
+    except ValueError:
+        together = None
+    if together != target:
+        raise ValueError(f"{name} of shape {shape} does not broadcast to x.shape {target}")
+
+
+def check_index_range(idx: Any, size: int, name: str) -> None:
+    """``IndexError`` for an index outside ``[-size, size)`` (``idx`` has min/max)."""
+    if not math.prod(int(d) for d in idx.shape):
+        return
+    xp = namespace(idx)
+    low, high = int(xp.min(idx)), int(xp.max(idx))
+    if low < -size:
+        raise IndexError(f"{name}: {low} is out of range for size {size}")
+    if high >= size:
+        raise IndexError(f"{name}: {high} is out of range for size {size}")

@@ -31,12 +31,13 @@ class Terminated(BaseException):
 
 
 def _cmd_backends(args: argparse.Namespace) -> int:
-    from . import _backend, _ext
+    from . import _ext
+    from ._backend._report import installed_backends
 
     print(f"arraymask {_version()}")
     modules = ", ".join(name for name in _ext.__all__)
     print(f"compiled extension: loaded ({modules}) from {_ext.__path__[0]}")
-    rows = _backend.installed_backends()
+    rows = installed_backends()
     width = max(len(r["backend"]) for r in rows)
     vwidth = max(len(r["version"]) for r in rows)
     for row in rows:

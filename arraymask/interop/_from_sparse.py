@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .._validate import check_choice
-from ._common import DUPLICATES, coo_class, type_name
+from ..sparse.coo import COO, DUPLICATE_POLICIES
+from ._common import type_name
 
 __all__ = ["from_sparse", "source_kind"]
 
@@ -104,13 +105,12 @@ def from_sparse(obj: Any, *, duplicates: str = "sum") -> Any:
     >>> coo.coords.tolist(), coo.values.tolist()
     ([[0, 1], [1, 0]], [2.0, 4.0])
     """
-    check_choice(duplicates, "duplicates", DUPLICATES)
-    coo_type: Any = coo_class()
-    if isinstance(obj, coo_type):
+    check_choice(duplicates, "duplicates", DUPLICATE_POLICIES)
+    if isinstance(obj, COO):
         return obj if obj.is_canonical else obj.canonical(duplicates=duplicates)
     kind = source_kind(obj)
     if kind is None:
         raise TypeError(f"from_sparse cannot read {type_name(obj)}; it reads {_SUPPORTED}")
     coords, values, shape = _reader(kind)(obj)
-    coo = coo_type(coords, values, shape, check=True)
+    coo = COO(coords, values, shape, check=True)
     return coo if coo.is_canonical else coo.canonical(duplicates=duplicates)

@@ -15,7 +15,8 @@ from typing import Any
 import array_api_compat as compat
 import numpy as np
 
-from ._common import check_coo, host_array, prepared, type_name
+from .._backend import to_host
+from ._common import check_coo, prepared, type_name
 
 __all__ = ["CUPYX_DTYPES", "from_cupyx", "to_cupyx"]
 
@@ -38,7 +39,7 @@ def _as_cupy(x: Any) -> Any:
         x = x.compute()
     if hasattr(x, "__dlpack_device__") and x.__dlpack_device__()[0] == 2:  # kDLCUDA
         return cupy.from_dlpack(x)
-    return cupy.asarray(host_array(x))
+    return cupy.asarray(to_host(x))
 
 
 def to_cupyx(coo: Any) -> Any:

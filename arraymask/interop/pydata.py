@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._common import host_array, prepared, type_name
+from .._backend import to_host
+from ._common import prepared, type_name
 
 __all__ = ["from_pydata", "to_pydata"]
 
@@ -36,10 +37,10 @@ def to_pydata(coo: Any) -> Any:
     import sparse
 
     c = prepared(coo, "sum")
-    coords = host_array(c.coords, "coords")
+    coords = to_host(c.coords, "coords")
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
-    values = host_array(c.values, "values")
+    values = to_host(c.values, "values")
     return sparse.COO(
         coords, values, shape=c.shape, sorted=True, has_duplicates=False, cache=False,
     )

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._common import host_array, native, prepared, type_name
+from .._backend import native_order, to_host
+from ._common import prepared, type_name
 
 __all__ = ["SCIPY_DTYPES", "from_scipy", "to_scipy"]
 
@@ -59,10 +60,10 @@ def to_scipy(coo: Any) -> Any:
     c = prepared(coo, "sum")
     if c.ndim == 0:
         raise ValueError("coo has 0 dimensions; scipy.sparse needs at least 1")
-    values = native(host_array(c.values, "values"))
+    values = native_order(to_host(c.values, "values"))
     if values.dtype not in SCIPY_DTYPES:
         raise TypeError(f"coo has dtype {values.dtype}, which scipy.sparse does not support")
-    coords = host_array(c.coords, "coords")
+    coords = to_host(c.coords, "coords")
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
     rows = tuple(np.ascontiguousarray(row) for row in coords)

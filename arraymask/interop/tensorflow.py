@@ -1,4 +1,4 @@
-"""TensorFlow adapter: COO ⇄ ``tf.sparse.SparseTensor``, and array moves for the bridge.
+"""TensorFlow adapter: COO ⇄ ``tf.sparse.SparseTensor``.
 
 Memory: TensorFlow wraps foreign buffers through DLPack without a copy, but
 its kernels abort the process on a buffer not aligned to 64 bytes, so a
@@ -14,135 +14,25 @@ buffer is shared only when it is C-contiguous and 64-byte aligned. For
 NumPy will not export a read-only array (the COO's arrays are read-only
 views) through the unversioned DLPack that TensorFlow reads; as a TensorFlow
 tensor never writes to its buffer, such an array is exported through a ctypes
-alias of the same memory that keeps the array alive. ``from_tensorflow``
+alias of the same memory that keeps the array alive (the array moves live in
+:mod:`arraymask._backend._tensorflow`, shared with the mask functions' bridge).
+``from_tensorflow``
 views the SparseTensor's CPU buffers from NumPy (no copy); its coordinates
 are the transposed view ``indices.T``.
 """
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from typing import Any
 
 import array_api_compat as compat
 import numpy as np
 
-from ._common import host_array, native, prepared
+from .._backend import to_host
+from .._backend._tensorflow import tensor_from_array, tensor_to_array
+from ._common import prepared
 
-__all__ = ["from_tensorflow", "tensor_from_array", "tensor_to_array", "to_tensorflow"]
-
-
-def _is_gpu(tensor: Any) -> bool:
-    return ":GPU:" in (tensor.device or "").upper()
-
-
-#: TensorFlow kernels abort the process (``Check failed: IsAligned()``) on a
-#: buffer that is not aligned to Eigen's largest vector width: DLPack imports
-#: must respect it.
-TF_ALIGNMENT = 64
-
-
-def _aligned_copy(x: np.ndarray) -> np.ndarray:
-    """C-contiguous copy of ``x`` in a buffer aligned to :data:`TF_ALIGNMENT`."""
-    raw = np.empty(x.nbytes + TF_ALIGNMENT, dtype=np.uint8)
-    start = (-raw.ctypes.data) % TF_ALIGNMENT
-    out = raw[start:start + x.nbytes].view(x.dtype).reshape(x.shape)
-    np.copyto(out, x)
-    return out
-
-
-def tensor_from_array(x: Any) -> Any:
-    """A TensorFlow tensor holding array ``x`` (DLPack, zero-copy where possible).
-
-    A C-contiguous buffer aligned to 64 bytes is shared through DLPack:
-    NumPy (a read-only array through an alias, see ``_immutable_alias``),
-    torch on CPU or CUDA, CuPy. Anything else — a misaligned or strided
-    buffer (NumPy's large allocations are 16 bytes past a page boundary), a
-    GPU buffer on a CPU-only TensorFlow — is copied once into an aligned
-    buffer.
-    """
-    import tensorflow as tf
-
-    if isinstance(x, np.ndarray):
-        x = native(x)
-        if x.size == 0:
-            return tf.convert_to_tensor(x)
-        if not x.flags.c_contiguous or x.ctypes.data % TF_ALIGNMENT:
-            x = _aligned_copy(x)
-        exported = x if x.flags.writeable else _immutable_alias(x)
-        return tf.experimental.dlpack.from_dlpack(exported.__dlpack__())
-    if compat.is_torch_array(x):
-        x = x.detach().resolve_conj().resolve_neg().contiguous()
-        if x.numel() and x.data_ptr() % TF_ALIGNMENT:
-            x = x.clone()  # torch's allocator aligns to 64 bytes
-        if x.numel():
-            try:
-                return tf.experimental.dlpack.from_dlpack(x.__dlpack__())
-            except Exception:
-                pass  # e.g. a CUDA tensor and a CPU-only TensorFlow
-    elif compat.is_cupy_array(x):
-        cupy = sys.modules["cupy"]
-        x = cupy.ascontiguousarray(x)
-        if x.size and x.data.ptr % TF_ALIGNMENT:
-            x = x.copy()
-        if x.size:
-            try:
-                return tf.experimental.dlpack.from_dlpack(x.toDlpack())
-            except Exception:
-                pass
-    return tensor_from_array(host_array(x))
-
-
-def _immutable_alias(x: np.ndarray) -> np.ndarray:
-    """A writable-flagged alias of read-only ``x``, for export to immutable TF tensors.
-
-    NumPy refuses to export a read-only array through (unversioned) DLPack,
-    the only kind TensorFlow reads, although a TensorFlow tensor never writes
-    to its buffer. The alias is built over the same memory with ctypes and
-    keeps ``x`` alive; it is handed to TensorFlow only, never to the user.
-    """
-    buffer = (ctypes.c_char * x.nbytes).from_address(x.ctypes.data)
-    buffer._owner = x  # type: ignore[attr-defined]  # keeps x's memory alive
-    return np.frombuffer(buffer, dtype=x.dtype).reshape(x.shape)  # type: ignore[call-overload]
-
-
-def tensor_to_array(tensor: Any, *, name: str = "tensor") -> Any:
-    """Array holding an eager ``tf.Tensor``: NumPy on CPU, torch or CuPy on a GPU.
-
-    CPU tensors are viewed through DLPack (read-only, no copy; ``.numpy()``,
-    a copy, where DLPack refuses the tensor). GPU tensors
-    become torch CUDA tensors if torch is installed, else CuPy arrays (DLPack,
-    no copy). bfloat16 tensors become torch tensors (NumPy has no bfloat16).
-    """
-    import tensorflow as tf
-
-    if not hasattr(tensor, "numpy") or not tf.executing_eagerly():
-        raise TypeError(
-            f"{name} is a symbolic tf.Tensor (inside tf.function or a Keras graph); "
-            "arraymask needs eager tensors: call it eagerly or wrap it in tf.py_function"
-        )
-    dtype = tensor.dtype
-    if dtype == tf.string or dtype == tf.resource or dtype == tf.variant:
-        raise TypeError(f"{name} has dtype {dtype.name}, which arraymask cannot hold")
-    if _is_gpu(tensor) or dtype == tf.bfloat16:
-        capsule = tf.experimental.dlpack.to_dlpack(tensor)
-        try:
-            import torch
-
-            return torch.from_dlpack(capsule)
-        except ImportError:
-            if dtype == tf.bfloat16:
-                raise TypeError(
-                    f"{name} has dtype bfloat16: install torch (NumPy has no bfloat16)"
-                ) from None
-            import cupy
-
-            return cupy.from_dlpack(capsule)
-    try:
-        return np.from_dlpack(tensor)
-    except (BufferError, TypeError, RuntimeError):
-        return tensor.numpy()
+__all__ = ["from_tensorflow", "to_tensorflow"]
 
 
 def to_tensorflow(coo: Any, *, duplicates: str = "sum") -> Any:
@@ -176,9 +66,9 @@ def to_tensorflow(coo: Any, *, duplicates: str = "sum") -> Any:
     indices = c.indices
     if not (isinstance(indices, np.ndarray) or compat.is_torch_array(indices)
             or compat.is_cupy_array(indices)):
-        indices = host_array(indices)  # JAX, Dask, array-api-strict
+        indices = to_host(indices)  # JAX, Dask, array-api-strict
     if str(indices.dtype).rsplit(".", 1)[-1] != "int64":  # JAX without x64
-        indices = np.asarray(host_array(indices), dtype=np.int64)
+        indices = np.asarray(to_host(indices), dtype=np.int64)
     return tf.sparse.SparseTensor(
         tensor_from_array(indices),
         tensor_from_array(c.values),

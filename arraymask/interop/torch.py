@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ._common import host_array, native, prepared
+from .._backend import native_order, to_host
+from ._common import prepared
 
 __all__ = ["as_torch", "from_torch", "to_torch"]
 
@@ -28,7 +29,7 @@ def as_torch(x: Any, name: str = "array") -> Any:
     if isinstance(x, torch.Tensor):
         return x
     if isinstance(x, np.ndarray):
-        x = native(x)
+        x = native_order(x)
         try:
             if x.flags.writeable:
                 return torch.from_numpy(x)
@@ -51,7 +52,7 @@ def as_torch(x: Any, name: str = "array") -> Any:
             return torch.from_dlpack(x)
         except (BufferError, RuntimeError, TypeError):
             pass  # e.g. a dtype DLPack cannot describe: go through the host
-    return as_torch(host_array(x, name), name)
+    return as_torch(to_host(x, name), name)
 
 
 def to_torch(coo: Any, *, duplicates: str = "sum", device: Any = None) -> Any:

@@ -3,13 +3,13 @@
 Each public function resolves the namespace, validates its arguments, and then
 builds the mask with
 
-* the compiled radix-select kernel (:mod:`arraymask._ext.select`, O(n) per
-  slice, both cores) for NumPy arrays and CPU torch tensors, through
+* the compiled radix-select kernel (:mod:`._kernels`, O(n) per slice, every
+  core) for NumPy arrays and CPU torch tensors, through
   zero-copy views (:func:`arraymask._backend.host_view`);
-* Dask: :mod:`arraymask.chunked.topk` (one lazy ``map_blocks`` pass where
-  chunks hold whole slices, else a tree reduction of per-chunk candidates);
-* the array-API twin (:mod:`._topk_generic`, a sort per slice) everywhere
-  else: array-api-strict, JAX (also under ``jax.jit``), CuPy, torch on CUDA.
+* Dask: :mod:`._dask` (one lazy ``map_blocks`` pass where chunks hold whole
+  slices, else a tree reduction of per-chunk candidates);
+* the array-API twin (:mod:`._generic`, a sort per slice) everywhere else:
+  array-api-strict, JAX (also under ``jax.jit``), CuPy, torch on CUDA.
 
 All routes give the identical mask: ``ties="index"`` resolves equal values in
 favour of the lower index, NaN ranks above ``+inf``, ``-0.0`` ties ``0.0``.
@@ -25,18 +25,28 @@ import numpy as np
 
 from .._backend import (
     Array,
+    bridged,
     capabilities,
     device_of,
     from_host,
     host_view,
+    index_dtype,
     is_array,
     is_sequence,
+    is_traced,
     namespace,
+    new_array,
+    to_host,
 )
-from .._bridge import bridged
-from .._validate import check_choice, check_int, check_unit_interval, normalize_axis
-from . import _topk_generic, _topk_host
-from ._inputs import is_traced
+from .._validate import (
+    check_choice,
+    check_flag,
+    check_int,
+    check_unit_interval,
+    normalize_axis,
+    real_input,
+)
+from . import _dask, _generic, _kernels
 
 __all__ = ["nm_mask", "nucleus_mask", "top_fraction_mask", "topk_mask"]
 
@@ -46,35 +56,6 @@ _ROUNDING = ("floor", "round", "ceil")
 
 # ---------------------------------------------------------------------------
 # argument checks
-
-
-def _real_input(x: object, name: str) -> tuple[Array, ModuleType]:
-    """``x`` as an array (sequences become NumPy) with a bool or real dtype."""
-    if not is_array(x):
-        if not is_sequence(x):
-            raise TypeError(f"{name} must be an array, got {type(x).__name__}")
-        x = np.asarray(x)
-    xp = namespace(x)
-    try:
-        ok = bool(xp.isdtype(x.dtype, ("bool", "integral", "real floating")))  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        ok = isinstance(x, np.ndarray) and x.dtype.kind in "biuf"
-    if not ok:
-        raise TypeError(
-            f"{name} must have a bool, integer or real floating dtype, "
-            f"got {x.dtype}"  # type: ignore[attr-defined]
-        )
-    if capabilities(xp).lazy:  # Dask: unknown chunk sizes get a clear error
-        from ..chunked._common import require_known_chunks
-
-        require_known_chunks(x, name)
-    return x, xp
-
-
-def _check_flag(value: object, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _layout(x: Array, axis: int | None) -> tuple[int | None, int, tuple[int, ...]]:
@@ -96,7 +77,7 @@ def _param_array(value: object, name: str, x: Array, xp: ModuleType) -> Array:
         namespace(x, value)
         return value
     host = np.asarray(value)
-    return host if type(x) is np.ndarray else xp.asarray(host, device=device_of(x))
+    return host if type(x) is np.ndarray else new_array(host, xp, device=device_of(x))
 
 
 def _check_batch_shape(shape: tuple[int, ...], batch: tuple[int, ...], name: str,
@@ -155,27 +136,14 @@ def _topk(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
           largest: bool, ties: str) -> Array:
     """Validated top-k: compiled kernel, Dask blocks, or the array-API twin."""
     host = host_view(x)
-    if host is not None and _topk_host.host_supported(host):
+    if host is not None and _kernels.topk_supported(host):
         k_host = k if isinstance(k, int) else host_view(k)
         if k_host is not None:
-            mask = _topk_host.topk_host(host, k_host, axis, largest=largest, ties=ties)
+            mask = _kernels.topk(host, k_host, axis, largest=largest, ties=ties)
             return from_host(mask, x)
     if capabilities(xp).lazy:  # Dask: tree reduction of per-chunk candidates
-        from ..chunked import topk as _chunked_topk
-
-        return _chunked_topk.topk_mask(x, k, axis, largest=largest, ties=ties)
-    return _topk_generic_route(x, k, axis, xp, largest=largest, ties=ties)
-
-
-def _topk_generic_route(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *,
-                        largest: bool, ties: str) -> Array:
-    if axis is None:
-        y = xp.reshape(x, (-1,))
-        mask = _topk_generic.topk_last_axis(y, k, xp, largest=largest, ties=ties)
-        return xp.reshape(mask, tuple(x.shape))
-    y = xp.moveaxis(x, axis, -1)
-    mask = _topk_generic.topk_last_axis(y, k, xp, largest=largest, ties=ties)
-    return xp.moveaxis(mask, -1, axis)
+        return _dask.topk(x, k, axis, largest=largest, ties=ties)
+    return _generic.topk(x, k, axis, xp, largest=largest, ties=ties)
 
 
 # ---------------------------------------------------------------------------
@@ -225,12 +193,12 @@ def topk_mask(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = Tru
     NaN ranks above ``+inf`` (with ``largest=False`` NaNs are taken last) and
     all NaNs tie; ``-0.0`` ties ``0.0``. The mask is the same on every
     backend. Complexity per slice of length n: O(n) for NumPy arrays and CPU
-    torch tensors (compiled radix select, no sort, both cores); O(n log n) on
+    torch tensors (compiled radix select, no sort, every core); O(n log n) on
     the other backends (one ``xp.sort``). Under ``jax.jit`` ``k`` may be a
     traced 0-d array; its range cannot be checked there and a value outside
     ``[0, n]`` acts as the nearest end. On Dask the mask is lazy and chunked
     like ``x``; a chunked axis is ranked by a tree reduction of per-chunk
-    candidates, never gathered (:mod:`arraymask.chunked.topk`, ``docs/dask.md``).
+    candidates, never gathered (``docs/dask.md``).
 
     Examples
     --------
@@ -254,8 +222,8 @@ def topk_mask(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = Tru
     >>> am.topk_mask(np.array([1, 2, 1, 1]), 2, ties="all")
     array([ True,  True,  True,  True])
     """
-    x, xp = _real_input(x, "x")
-    largest = _check_flag(largest, "largest")
+    x, xp = real_input(x, "x")
+    largest = check_flag(largest, "largest")
     check_choice(ties, "ties", _TIES)
     ax, n, batch = _layout(x, axis)
     kk = _resolve_k(k, x, xp, ax, n, batch)
@@ -287,7 +255,7 @@ def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: Modu
             raise ValueError("fraction must be in [0, 1], got values outside it")
     host = host_view(farr)
     if host is None and not capabilities(fx).int64 and not is_traced(farr):
-        host = np.asarray(farr)  # JAX without x64: float64 exists on the host only
+        host = to_host(farr)  # JAX without x64: float64 exists on the host only
     if host is not None:
         scaled_rows = host.astype(np.float64) * n
         rounded = np.floor(scaled_rows) if rounding == "floor" else (
@@ -297,12 +265,12 @@ def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: Modu
             return counts
         if host_view(farr) is not None:
             return from_host(counts, farr)
-        return fx.asarray(counts)  # JAX without x64 (int32 there)
+        return new_array(counts, fx, device=device_of(farr))  # JAX without x64 (int32)
     wide = fx.float64 if capabilities(fx).int64 else fx.float32
     scaled = fx.astype(farr, wide) * n
     counts = {"floor": fx.floor, "round": fx.round, "ceil": fx.ceil}[rounding](scaled)
     counts = fx.clip(counts, 0, n)
-    return fx.astype(counts, _topk_generic.index_dtype(fx))
+    return fx.astype(counts, index_dtype(fx))
 
 
 @bridged
@@ -358,8 +326,8 @@ def top_fraction_mask(x: Array, fraction: Any, /, *, axis: int | None = None,
     >>> int(am.top_fraction_mask(x, 0.125, rounding="ceil").sum())
     3
     """
-    x, xp = _real_input(x, "x")
-    largest = _check_flag(largest, "largest")
+    x, xp = real_input(x, "x")
+    largest = check_flag(largest, "largest")
     check_choice(ties, "ties", _TIES)
     check_choice(rounding, "rounding", _ROUNDING)
     ax, n, batch = _layout(x, axis)
@@ -415,14 +383,16 @@ def nucleus_mask(probs: Array, p: float, /, *, axis: int = -1) -> Array:
     >>> am.nucleus_mask(probs, 0.8)
     array([False,  True,  True,  True])
     """
-    probs, xp = _real_input(probs, "probs")
+    probs, xp = real_input(probs, "probs")
     if not xp.isdtype(probs.dtype, "real floating"):
         raise TypeError(f"probs must have a real floating dtype, got {probs.dtype}")
     p = check_unit_interval(p, "p", open_low=True)
     ax = normalize_axis(axis, probs.ndim)
-    from ._nucleus import nucleus_counts
-
-    k = nucleus_counts(probs, p, ax, xp)
+    host = host_view(probs)
+    if host is not None and _kernels.topk_supported(host):
+        k = from_host(_kernels.nucleus_counts(host, p, ax), probs)
+    else:
+        k = _generic.nucleus_counts(probs, p, ax, xp)
     return _topk(probs, k, ax, xp, largest=True, ties="index")
 
 
@@ -469,7 +439,7 @@ def nm_mask(x: Array, n: int, m: int, /, *, axis: int = -1) -> Array:
     >>> am.nm_mask(np.array([0.1, -0.9, 0.3, 0.2, 4.0, 1.0, -1.0, 0.0]), 2, 4)
     array([False,  True,  True, False,  True,  True, False, False])
     """
-    x, xp = _real_input(x, "x")
+    x, xp = real_input(x, "x")
     n = check_int(n, "n")
     m = check_int(m, "m")
     if m < 1:
@@ -489,9 +459,7 @@ def nm_mask(x: Array, n: int, m: int, /, *, axis: int = -1) -> Array:
     shape = tuple(x.shape)
     grouped_shape = (*shape[:ax], length // m, m, *shape[ax + 1:])
     if capabilities(xp).lazy:  # Dask: chunks of whole groups, the axis is not gathered
-        from ..chunked._common import align_groups
-
-        magnitude = align_groups(magnitude, ax, m)
+        magnitude = _dask.align_groups(magnitude, ax, m)
     grouped = xp.reshape(magnitude, grouped_shape)
     mask = _topk(grouped, n, ax + 1, xp, largest=largest, ties="index")
     return xp.reshape(mask, shape)

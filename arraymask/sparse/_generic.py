@@ -27,43 +27,24 @@ import warnings
 from types import ModuleType
 from typing import Any
 
-from .._backend import capabilities
+import array_api_extra as xpx
+
+from .._backend import capabilities, device_of, index_dtype, key_limit
+from ._common import ORDER_NONDECREASING, ORDER_STRICT, ORDER_UNSORTED, out_of_range
 
 __all__ = [
-    "ORDER_NONDECREASING",
-    "ORDER_STRICT",
-    "ORDER_UNSORTED",
     "SEQUENTIAL_SUM_LIMIT",
     "canonicalize",
     "coo_to_dense",
     "dense_to_coo",
-    "index_dtype",
-    "key_limit",
-    "out_of_range",
+    "gather",
     "reduce_sorted",
     "scan",
     "sort_order",
 ]
 
-#: Order status of coordinates: strictly increasing (canonical).
-ORDER_STRICT = 0
-#: Order status: nondecreasing (sorted, with duplicates).
-ORDER_NONDECREASING = 1
-#: Order status: not sorted.
-ORDER_UNSORTED = 2
-
 #: Longest run of one coordinate that a floating-point sum adds sequentially.
 SEQUENTIAL_SUM_LIMIT = 256
-
-
-def index_dtype(xp: ModuleType) -> Any:
-    """int64, or int32 on a backend without 64-bit integers (JAX without x64)."""
-    return xp.int64 if capabilities(xp).int64 else xp.int32
-
-
-def key_limit(xp: ModuleType) -> int:
-    """Exclusive upper bound of a linear key in ``index_dtype(xp)``."""
-    return 2**63 - 1 if capabilities(xp).int64 else 2**31 - 1
 
 
 def _prod(shape: tuple[int, ...]) -> int:
@@ -76,9 +57,9 @@ def _prod(shape: tuple[int, ...]) -> int:
 def _linear(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
     """Row-major linear keys of ``coords``; ``prod(shape)`` must fit the dtype."""
     dt = coords.dtype
-    key = xp.zeros(coords.shape[1], dtype=dt)
+    key = xp.zeros(coords.shape[1], dtype=dt, device=device_of(coords))
     for axis, size in enumerate(shape):
-        key = key * xp.asarray(size, dtype=dt) + coords[axis, :]
+        key = key * size + coords[axis, :]
     return key
 
 
@@ -99,7 +80,7 @@ def _positions(flags: Any, count: int, xp: ModuleType) -> Any:
     """Increasing positions of the True entries of 1-D ``flags`` (``count`` of them)."""
     idt = index_dtype(xp)
     caps = capabilities(xp)
-    if caps.data_dependent_shapes and caps.name != "dask":
+    if caps.data_dependent_shapes and not caps.lazy:
         return xp.astype(xp.nonzero(flags)[0], idt)
     # stable argsort of "not flag" puts the True positions first, in order
     order = xp.argsort(xp.astype(xp.logical_not(flags), xp.int8), stable=True)
@@ -118,7 +99,7 @@ def scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> tuple[int, int,
     if nnz == 0:
         return -1, -1, ORDER_STRICT
     if ndim:
-        limits = xp.asarray(list(shape), dtype=coords.dtype, device=_device(coords))
+        limits = xp.asarray(list(shape), dtype=coords.dtype, device=device_of(coords))
         bad = (coords < 0) | (coords >= limits[:, None])
         col_bad = xp.any(bad, axis=0)
         if bool(xp.any(col_bad)):
@@ -137,17 +118,11 @@ def scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> tuple[int, int,
     return -1, -1, ORDER_STRICT
 
 
-def _device(x: Any) -> Any:
-    from .._backend import device_of
-
-    return device_of(x)
-
-
 def _compare_adjacent(coords: Any, xp: ModuleType) -> Any:
     """Sign (-1, 0, 1) of ``column[i+1]`` vs ``column[i]`` lexicographically."""
     a = coords[:, :-1]
     b = coords[:, 1:]
-    sign = xp.zeros(a.shape[1], dtype=xp.int8)
+    sign = xp.zeros(a.shape[1], dtype=xp.int8, device=device_of(coords))
     for axis in range(coords.shape[0] - 1, -1, -1):
         s = xp.astype(b[axis, :] > a[axis, :], xp.int8) - xp.astype(
             b[axis, :] < a[axis, :], xp.int8
@@ -161,7 +136,7 @@ def sort_order(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
     ndim, nnz = coords.shape
     idt = index_dtype(xp)
     if ndim == 0:
-        return xp.arange(nnz, dtype=idt, device=_device(coords))
+        return xp.arange(nnz, dtype=idt, device=device_of(coords))
     if _prod(shape) <= key_limit(xp):
         return xp.astype(xp.argsort(_linear(coords, shape, xp), stable=True), idt)
     # multi-key: least significant axis first, each pass a stable argsort
@@ -175,7 +150,7 @@ def sort_order(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
 def _segmented_scan(values: Any, run_start: Any, max_run: int, op: Any, xp: ModuleType) -> Any:
     """Inclusive scan of ``op`` within runs (Hillis-Steele, ``log2(max_run)`` steps)."""
     n = values.shape[0]
-    pos = xp.arange(n, dtype=run_start.dtype, device=_device(values))
+    pos = xp.arange(n, dtype=run_start.dtype, device=device_of(values))
     k = 1
     while k < max_run:
         shifted = xp.concat([values[:k], values[: n - k]])
@@ -190,7 +165,7 @@ def _sequential_sum(values: Any, starts: Any, lengths: Any, max_run: int, xp: Mo
     acc = _take(values, starts, xp)
     last = values.shape[0] - 1
     for j in range(1, max_run):
-        pos = xp.minimum(starts + j, xp.asarray(last, dtype=starts.dtype))
+        pos = xp.minimum(starts + j, xp.asarray(last, dtype=starts.dtype, device=device_of(starts)))
         acc = xp.where(lengths > j, acc + _take(values, pos, xp), acc)
     return acc
 
@@ -215,13 +190,13 @@ def reduce_sorted(
     if ndim:
         new = xp.any(coords[:, 1:] != coords[:, :-1], axis=0)
     else:
-        new = xp.zeros(nnz - 1, dtype=xp.bool)
-    new = xp.concat([xp.ones(1, dtype=xp.bool, device=_device(coords)), new])
+        new = xp.zeros(nnz - 1, dtype=xp.bool, device=device_of(coords))
+    new = xp.concat([xp.ones(1, dtype=xp.bool, device=device_of(coords)), new])
     n_out = _count(new, xp)
     if n_out == nnz:
         return coords, values, None
     starts = _positions(new, n_out, xp)
-    ends = xp.concat([starts[1:], xp.asarray([nnz], dtype=idt, device=_device(coords))])
+    ends = xp.concat([starts[1:], xp.asarray([nnz], dtype=idt, device=device_of(coords))])
     if policy == "error":
         lengths = ends - starts
         run = int(xp.argmax(xp.astype(lengths > 1, xp.int8)))
@@ -258,18 +233,17 @@ def dense_to_coo(x: Any, fill_value: Any, xp: ModuleType) -> tuple[Any, Any]:
     idt = index_dtype(xp)
     shape = tuple(int(s) for s in x.shape)
     flat = xp.reshape(x, (-1,))
-    keep = flat != xp.asarray(fill_value, dtype=x.dtype, device=_device(x))
+    keep = flat != xp.asarray(fill_value, dtype=x.dtype, device=device_of(x))
     nnz = _count(keep, xp)
     pos = _positions(keep, nnz, xp)
     values = _take(flat, pos, xp)
     rows = []
     rest = pos
     for size in reversed(shape):
-        s = xp.asarray(size, dtype=idt)
-        rows.append(rest % s)
-        rest = rest // s
+        rows.append(rest % size)
+        rest = rest // size
     rows.reverse()
-    coords = xp.stack(rows) if rows else xp.zeros((0, nnz), dtype=idt, device=_device(x))
+    coords = xp.stack(rows) if rows else xp.zeros((0, nnz), dtype=idt, device=device_of(x))
     return coords, values
 
 
@@ -281,33 +255,30 @@ def coo_to_dense(
     ``coords`` must be canonical (sorted, no duplicates).
     """
     size = _prod(shape)
-    dev = _device(values)
+    dev = device_of(values)
     idt = index_dtype(xp)
     base = xp.full((size,), fill_value, dtype=values.dtype, device=dev)
     if coords.shape[1] == 0 or size == 0:
         return xp.reshape(base, shape)
     keys = _linear(coords, shape, xp) if shape else xp.zeros(1, dtype=idt, device=dev)
-    name = capabilities(xp).name
-    if name in {"numpy", "torch", "cupy", "jax"}:
-        import array_api_extra as xpx
-
-        flat = xpx.at(base, keys).set(values, copy=True)
+    if capabilities(xp).scatter:
+        flat = xpx.at(base, keys).set(values, copy=None)  # in place where the backend can
         return xp.reshape(flat, shape)
     # no scatter: find each position among the sorted keys
     pos = xp.arange(size, dtype=idt, device=dev)
     j = xp.searchsorted(keys, pos)
-    j = xp.minimum(j, xp.asarray(keys.shape[0] - 1, dtype=j.dtype))
+    j = xp.minimum(j, xp.asarray(keys.shape[0] - 1, dtype=j.dtype, device=dev))
     found = xp.take(keys, j) == pos
     return xp.reshape(xp.where(found, _take(values, j, xp), base), shape)
 
 
-def out_of_range(coords: Any, axis: int, col: int, shape: tuple[int, ...]) -> IndexError:
-    """The ``IndexError`` for ``coords[axis, col]`` outside ``[0, shape[axis])``."""
-    value = int(coords[axis, col])
-    return IndexError(
-        f"coords[{axis}, {col}] = {value} is out of range for axis {axis} "
-        f"of size {shape[axis]} (shape {shape})"
-    )
+def gather(values: Any, coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
+    """``values[coords]`` for an array ``values`` of ``shape`` (canonical ``coords``)."""
+    flat = xp.reshape(values, (-1,))
+    if not shape:
+        return xp.take(flat, xp.zeros(coords.shape[1], dtype=coords.dtype,
+                                      device=device_of(coords)))
+    return _take(flat, _linear(coords, shape, xp), xp)
 
 
 def canonicalize(

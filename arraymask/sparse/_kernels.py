@@ -1,4 +1,4 @@
-"""Host path of the COO operations: validate, allocate, call ``arraymask._ext.coo``.
+"""Every compiled path of the sparse topic: allocate, call ``_ext.coo`` / ``_ext.canonical``.
 
 Every function takes NumPy arrays (zero-copy views of NumPy arrays or CPU
 torch tensors, see :func:`arraymask._backend.host_view`) and returns NumPy
@@ -13,18 +13,25 @@ rounded once, like the twin does.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
-from .._ext import coo as _k
-from . import _generic
+from .._backend import configured_threads, threads
+from .._ext import canonical as _canon
+from .._ext import coo as _coo
+from ._common import (
+    ORDER_NONDECREASING,
+    ORDER_STRICT,
+    ORDER_UNSORTED,
+    POLICY_CODES,
+    out_of_range,
+)
 
-__all__ = ["POLICY_CODES", "canonicalize", "coo_to_dense", "dense_to_coo", "scan"]
+__all__ = ["MAX_NDIM", "canonicalize", "coo_to_dense", "dense_to_coo", "gather", "handles", "scan"]
 
-#: Policy name -> kernel code (kept in step with ``_ext/coo.pyx``).
-POLICY_CODES = {"sum": 0, "min": 1, "max": 2, "first": 3, "last": 4, "error": 5, "keep": 6}
+#: Most dimensions the kernels take (``MAX_NDIM`` of ``_ext/_shared.pxd``).
+MAX_NDIM = 64
 
 _KERNEL_DTYPES = {
     np.dtype(t)
@@ -33,18 +40,6 @@ _KERNEL_DTYPES = {
         np.float32, np.float64, np.complex64, np.complex128,
     )
 }
-
-#: Threads of the parallel kernels (OpenMP); row blocks of dense -> COO.
-#: ``ARRAYMASK_NUM_THREADS`` (or ``OMP_NUM_THREADS``) overrides the usable cores.
-THREADS = max(
-    1,
-    int(
-        os.environ.get("ARRAYMASK_NUM_THREADS")
-        or os.environ.get("OMP_NUM_THREADS")
-        or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-    ),
-)
-_BLOCKS = 8 * THREADS
 
 
 def _kernel_view(a: np.ndarray) -> tuple[np.ndarray, bool, bool]:
@@ -58,10 +53,17 @@ def _kernel_view(a: np.ndarray) -> tuple[np.ndarray, bool, bool]:
     raise TypeError(f"unsupported dtype {a.dtype}")
 
 
-def supported(dtype: Any) -> bool:
-    """True if the kernels handle values of ``dtype``."""
+def handles(dtype: Any, ndim: int) -> bool:
+    """True if the kernels handle values of ``dtype`` (a NumPy dtype) in ``ndim`` dimensions."""
+    if ndim > MAX_NDIM:
+        return False
     dt = np.dtype(dtype)
     return dt in _KERNEL_DTYPES or dt in (np.dtype(np.bool_), np.dtype(np.float16))
+
+
+def gather(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """``values[tuple(coords)]``: the entries of dense ``values`` at ``coords``."""
+    return np.ascontiguousarray(values[tuple(coords)])
 
 
 def _shape_array(shape: tuple[int, ...]) -> np.ndarray:
@@ -72,7 +74,7 @@ def scan(coords: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int]:
     """Bounds check and order status (see ``_ext.coo.scan``)."""
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
-    return _k.scan(coords, _shape_array(shape))
+    return _coo.scan(coords, _shape_array(shape))
 
 
 # ------------------------------------------------------------ dense -> COO
@@ -80,10 +82,6 @@ def scan(coords: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int]:
 
 def dense_to_coo(x: np.ndarray, fill_value: Any) -> tuple[np.ndarray, np.ndarray]:
     """Row-major ``(coords, values)`` of the entries of ``x`` that differ from ``fill_value``."""
-    if not supported(x.dtype):
-        from .._backend import namespace
-
-        return _generic.dense_to_coo(x, fill_value, namespace(x))
     nd = x.ndim
     if nd == 0 or x.size == 0:
         flat = x.reshape(-1)
@@ -95,15 +93,16 @@ def dense_to_coo(x: np.ndarray, fill_value: Any) -> tuple[np.ndarray, np.ndarray
     fill = np.asarray(fill_value, dtype=x.dtype).reshape(1)
     fill = _kernel_view(fill)[0]
     rows = x.size // x.shape[-1]
-    blocks = min(rows, _BLOCKS) if x.size >= 1 << 16 else 1
+    workers = threads(x.size)
+    blocks = min(rows, 8 * configured_threads()) if workers > 1 else 1
     counts = np.zeros(blocks, dtype=np.int64)
-    _k.dense_count(xv, fill, half, counts, THREADS)
+    _coo.dense_count(xv, fill, half, counts, workers)
     starts = np.zeros(blocks + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     nnz = int(starts[-1])
     coords = np.empty((nd, nnz), dtype=np.int64)
     values = np.empty(nnz, dtype=x.dtype)
-    _k.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0], THREADS)
+    _coo.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0], workers)
     return coords, values
 
 
@@ -126,10 +125,6 @@ def canonicalize(
     finds one (then the arrays are the inputs). ``IndexError`` for coordinates
     out of range.
     """
-    if not supported(values.dtype) or len(shape) > 64:  # the kernels keep 64 axes on the stack
-        from .._backend import namespace
-
-        return _generic.canonicalize(coords, values, shape, policy, namespace(values))
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
     n = coords.shape[1]
@@ -180,15 +175,15 @@ def _canonical_keys(
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
     """Sort by row-major linear key and reduce: by buckets, or by an LSD radix sort."""
     # sorted input costs one read: a scan that stops at the first descent
-    bad_axis, bad_col, status = _k.scan(coords, shp, True)
+    bad_axis, bad_col, status = _coo.scan(coords, shp, True)
     if bad_axis >= 0:
-        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
-    if status == _generic.ORDER_STRICT:
+        raise out_of_range(coords, bad_axis, bad_col, shape)
+    if status == ORDER_STRICT:
         return coords, values, None, True
     kv, back = _reduce_dtype(values, policy)
     kview, logical, _ = _kernel_view(kv)
     out = None
-    if status == _generic.ORDER_UNSORTED:
+    if status == ORDER_UNSORTED:
         out = _canonical_buckets(coords, kview, shape, shp, key_bits, policy, logical)
     if out is None:
         out = _canonical_lsd(coords, kview, shape, shp, key_bits, policy, logical)
@@ -229,11 +224,11 @@ def _canonical_buckets(
             return None
         low, nbuck = key_bits - top, 1 << top
         starts = np.empty(nbuck + 1, dtype=np.int64)
-        bad_axis, bad_col, skewed, largest_key = _k.partition_top(
-            coords, shp, values, low, _max_bucket(), keys, vals, starts, THREADS
+        bad_axis, bad_col, skewed, largest_key = _canon.partition_top(
+            coords, shp, values, low, _max_bucket(), keys, vals, starts, threads(n)
         )
         if bad_axis >= 0:
-            raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
+            raise out_of_range(coords, bad_axis, bad_col, shape)
         if not skewed:
             break
         if largest_key.bit_length() >= key_bits:
@@ -243,7 +238,7 @@ def _canonical_buckets(
         return None
     runs = np.empty(nbuck, dtype=np.int64)
     code = POLICY_CODES[policy]
-    _k.sort_buckets(keys, vals, starts, low, shp, code, logical, grid, runs, THREADS)
+    _canon.sort_buckets(keys, vals, starts, low, shp, code, logical, grid, runs, threads(n))
     del keys
     total = int(runs.sum())
     if policy == "error" and total < n:
@@ -251,7 +246,7 @@ def _canonical_buckets(
     if policy in ("keep", "error") or total == n:
         return grid, vals, None, policy != "keep" or total == n
     del grid
-    _k.compact(buf, vals, starts, runs, nd, THREADS)
+    _canon.compact(buf, vals, starts, runs, nd, threads(n))
     # the buffers own their memory and nothing else views them: shrink in place
     buf.resize(nd * total, refcheck=False)
     vals.resize(total, refcheck=False)
@@ -280,36 +275,37 @@ def _canonical_lsd(
     Returns ``values`` itself (not a copy) when the input is in order already.
     """
     nd, n = coords.shape
-    passes, width = _k.digit_plan(key_bits)
+    passes, width = _canon.digit_plan(key_bits)
     keys = np.empty(n, dtype=np.uint64)
     hist = np.zeros((passes, 1 << width), dtype=np.int64)
-    bad_axis, bad_col, status = _k.linear_keys(coords, shp, passes, width, keys, hist, THREADS)
+    bad_axis, bad_col, status = _canon.linear_keys(coords, shp, passes, width, keys, hist,
+                                                   threads(n))
     if bad_axis >= 0:
-        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
-    if status == _generic.ORDER_STRICT:
+        raise out_of_range(coords, bad_axis, bad_col, shape)
+    if status == ORDER_STRICT:
         return coords, values, None, True
-    if status == _generic.ORDER_UNSORTED:
+    if status == ORDER_UNSORTED:
         keys2 = np.empty(n, dtype=np.uint64)
         va = np.empty(n, dtype=values.dtype)
         vb = np.empty(n, dtype=values.dtype)
-        done = _k.radix_sort_kv(keys, keys2, values, va, vb, passes, width, hist, THREADS)
+        done = _canon.radix_sort_kv(keys, keys2, values, va, vb, passes, width, hist, threads(n))
         keys, values = (keys2, va) if done % 2 else (keys, vb)
         del keys2, va, vb
-    runs, first = _k.count_runs_keys(keys)
+    runs, first = _canon.count_runs_keys(keys)
     if policy == "error" and first >= 0:
         return coords, values, _unravel(int(keys[first]), shape), False
     n_out = n if policy == "keep" else runs
-    if status == _generic.ORDER_NONDECREASING and policy == "keep":
+    if status == ORDER_NONDECREASING and policy == "keep":
         return coords, values, None, False  # sorted already, duplicates stay
     out_coords = np.empty((nd, n_out), dtype=np.int64)
-    if status == _generic.ORDER_UNSORTED and n_out == n:
+    if status == ORDER_UNSORTED and n_out == n:
         # one value per output slot: the sorted buffer (ours) is the result, and
         # the kernel's writes into it are identities (slot o is read from o)
         out_values = values
     else:
         out_values = np.empty(n_out, dtype=values.dtype)
-    _k.reduce_keys(
-        keys, shp, values, POLICY_CODES[policy], logical, out_coords, out_values, THREADS
+    _canon.reduce_keys(
+        keys, shp, values, POLICY_CODES[policy], logical, out_coords, out_values, threads(n)
     )
     return out_coords, out_values, None, policy != "keep" or runs == n
 
@@ -344,13 +340,13 @@ def _canonical_general(
     policy: str,
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
     nd, n = coords.shape
-    bad_axis, bad_col, status = _k.scan(coords, shp)
+    bad_axis, bad_col, status = _coo.scan(coords, shp)
     if bad_axis >= 0:
-        raise _generic.out_of_range(coords, bad_axis, bad_col, shape)
-    if status == _generic.ORDER_STRICT:
+        raise out_of_range(coords, bad_axis, bad_col, shape)
+    if status == ORDER_STRICT:
         return coords, values, None, True
     perm = np.arange(n, dtype=np.int64)
-    if status == _generic.ORDER_UNSORTED:
+    if status == ORDER_UNSORTED:
         identity = True
         keys = np.empty(n, dtype=np.uint64)
         keys2 = np.empty(n, dtype=np.uint64)
@@ -359,15 +355,15 @@ def _canonical_general(
             size = 1
             for s in shape[first:stop]:
                 size *= s
-            passes, width = _k.digit_plan((size - 1).bit_length())
+            passes, width = _canon.digit_plan((size - 1).bit_length())
             hist = np.zeros((passes, 1 << width), dtype=np.int64)
-            _k.group_keys(coords, shp, first, stop, perm, identity, passes, width, keys, hist)
+            _canon.group_keys(coords, shp, first, stop, perm, identity, passes, width, keys, hist)
             identity = False
-            if _k.radix_sort_pairs(keys, perm, keys2, perm2, passes, width, hist):
+            if _canon.radix_sort_pairs(keys, perm, keys2, perm2, passes, width, hist):
                 keys, keys2 = keys2, keys
                 perm, perm2 = perm2, perm
         del keys, keys2, perm2
-    runs, first_dup = _k.count_runs_perm(coords, perm)
+    runs, first_dup = _canon.count_runs_perm(coords, perm)
     if policy == "error" and first_dup >= 0:
         col = int(perm[first_dup])
         return coords, values, tuple(int(c) for c in coords[:, col]), False
@@ -377,7 +373,7 @@ def _canonical_general(
     n_out = n if policy == "keep" else runs
     out_coords = np.empty((nd, n_out), dtype=np.int64)
     out_values = np.empty(n_out, dtype=kview.dtype)
-    _k.reduce_perm(coords, perm, kview, POLICY_CODES[policy], logical, out_coords, out_values)
+    _canon.reduce_perm(coords, perm, kview, POLICY_CODES[policy], logical, out_coords, out_values)
     out_values = out_values.view(kv.dtype)
     if back is not None:
         out_values = out_values.astype(back)
@@ -394,11 +390,8 @@ def coo_to_dense(
     out = np.full(shape, fill_value, dtype=values.dtype)
     if coords.shape[1] == 0 or out.size == 0:
         return out
-    if not supported(values.dtype):
-        out[tuple(coords)] = values
-        return out
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
     flat = _kernel_view(out.reshape(-1))[0]
-    _k.scatter(coords, _shape_array(shape), _kernel_view(values)[0], flat)
+    _coo.scatter(coords, _shape_array(shape), _kernel_view(values)[0], flat)
     return out

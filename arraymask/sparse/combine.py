@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import array_api_compat as compat
-
+from .._backend import device_of, namespace, new_array
 from .._validate import normalize_axis
+from .coo import COO
 
 __all__ = ["concat", "stack"]
 
@@ -23,8 +23,6 @@ _INT64_MAX = 2**63 - 1
 
 
 def _coo_list(coos: Iterable[Any], name: str) -> list[Any]:
-    from .coo import COO
-
     if isinstance(coos, COO):
         raise TypeError(f"{name} must be a sequence of COO arrays, got a single COO")
     try:
@@ -40,19 +38,19 @@ def _coo_list(coos: Iterable[Any], name: str) -> list[Any]:
             raise TypeError(f"{name}[{i}] must be a COO, got {type(item).__name__}")
     first = items[0]
     try:
-        compat.array_namespace(*[c.coords for c in items], *[c.values for c in items])
+        namespace(*[c.coords for c in items], *[c.values for c in items])
     except TypeError as exc:
         raise TypeError(f"{name} mixes arrays of different namespaces") from exc
-    device = compat.device(first.values)
+    device = device_of(first.values)
     for i, item in enumerate(items[1:], start=1):
         if item.dtype != first.dtype:
             raise TypeError(
                 f"{name}[{i}] has dtype {item.dtype}, but {name}[0] has {first.dtype}; "
                 "cast the values first"
             )
-        if compat.device(item.values) != device:
+        if device_of(item.values) != device:
             raise ValueError(
-                f"{name}[{i}] is on device {compat.device(item.values)}, "
+                f"{name}[{i}] is on device {device_of(item.values)}, "
                 f"but {name}[0] is on {device}"
             )
     return items
@@ -61,9 +59,7 @@ def _coo_list(coos: Iterable[Any], name: str) -> list[Any]:
 def _join(items: list[Any], coords: list[Any], shape: tuple[int, ...],
           ordered_if_canonical: bool) -> Any:
     """COO from per-input coordinate blocks; canonical when every input is."""
-    from .coo import COO
-
-    xp = compat.array_namespace(items[0].coords)
+    xp = namespace(items[0].coords)
     joined_coords = coords[0] if len(coords) == 1 else xp.concat(coords, axis=1)
     values = [c.values for c in items]
     joined_values = values[0] if len(values) == 1 else xp.concat(values, axis=0)
@@ -134,16 +130,14 @@ def concat(coos: Iterable[Any], axis: int = 0) -> Any:
                 f"{first.shape} outside axis {ax}"
             )
     total = _sum_dims(sum(item.shape[ax] for item in items), "concat")
-    xp = compat.array_namespace(first.coords)
-    device = compat.device(first.coords)
+    xp = namespace(first.coords)
+    device = device_of(first.coords)
     coords = []
     offset = 0
     for item in items:
         if offset and item.nnz:
-            shift = xp.asarray(
-                [[offset] if d == ax else [0] for d in range(ndim)],
-                dtype=item.coords.dtype, device=device,
-            )
+            shift = new_array([[offset] if d == ax else [0] for d in range(ndim)], xp,
+                              device=device, dtype=item.coords.dtype)
             coords.append(item.coords + shift)
         else:
             coords.append(item.coords)
@@ -192,8 +186,8 @@ def stack(coos: Iterable[Any], axis: int = 0) -> Any:
         if item.shape != first.shape:
             raise ValueError(f"coos[{i}] has shape {item.shape}, but coos[0] has {first.shape}")
     ax = normalize_axis(axis, first.ndim + 1)
-    xp = compat.array_namespace(first.coords)
-    device = compat.device(first.coords)
+    xp = namespace(first.coords)
+    device = device_of(first.coords)
     coords = []
     for i, item in enumerate(items):
         position = xp.full((1, item.nnz), i, dtype=item.coords.dtype, device=device)

@@ -17,16 +17,28 @@ from typing import Any
 
 import numpy as np
 
-from .. import _backend
-from .._validate import check_choice, check_shape, is_integer_dtype
-from . import _generic, _kernels
+from .._backend import (
+    as_array,
+    capabilities,
+    device_of,
+    from_host,
+    host_view,
+    index_dtype,
+    is_array,
+    namespace,
+    require_known_chunks,
+)
+from .._validate import check_choice, is_integer_dtype, scalar_in_dtype
+from . import _dask, _generic, _kernels
+from ._common import (
+    DUPLICATE_POLICIES,
+    ORDER_NONDECREASING,
+    ORDER_STRICT,
+    checked_shape,
+    out_of_range,
+)
 
-__all__ = ["COO", "DUPLICATE_POLICIES"]
-
-#: Names accepted by :meth:`COO.canonical` (``duplicates=``).
-DUPLICATE_POLICIES = ("sum", "min", "max", "first", "last", "error", "keep")
-
-_INT64_MAX = 2**63 - 1
+__all__ = ["COO", "DUPLICATE_POLICIES", "LazyCOO"]
 
 
 def _show(value: object) -> str:
@@ -34,25 +46,13 @@ def _show(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _checked_shape(shape: object, xp: ModuleType) -> tuple[int, ...]:
-    dims = check_shape(shape)
-    limit = _generic.key_limit(xp)
-    for d in dims:
-        if d > limit:
-            raise ValueError(
-                f"shape entry {d} does not fit the index dtype "
-                f"({'int64' if limit == _INT64_MAX else 'int32'}), got shape {dims}"
-            )
-    return dims
-
-
 def _host_pair(coords: Any, values: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """Zero-copy NumPy views of both arrays, or None when either has none."""
-    hc = _backend.host_view(coords)
+    """Zero-copy NumPy views of both arrays when the kernels take them, else None."""
+    hc = host_view(coords)
     if hc is None:
         return None
-    hv = _backend.host_view(values)
-    if hv is None:
+    hv = host_view(values)
+    if hv is None or not _kernels.handles(hv.dtype, hc.shape[0]):
         return None
     return hc, hv
 
@@ -119,12 +119,12 @@ class COO:
         canonical: bool = False,
         check: bool = True,
     ) -> None:
-        xp = _backend.namespace(coords, values)
-        coords = _backend.as_array(coords, xp)
-        values = _backend.as_array(values, xp, device=_backend.device_of(coords))
-        idt = _generic.index_dtype(xp)
+        xp = namespace(coords, values)
+        coords = as_array(coords, xp)
+        values = as_array(values, xp, device=device_of(coords))
+        idt = index_dtype(xp)
         if check:
-            dims = _checked_shape(shape, xp)
+            dims = checked_shape(shape, xp)
             if not is_integer_dtype(coords.dtype):
                 raise TypeError(f"coords must have an integer dtype, got {coords.dtype}")
             if coords.ndim != 2 or coords.shape[0] != len(dims):
@@ -137,7 +137,7 @@ class COO:
                     f"values must have shape (nnz,) = ({coords.shape[1]},), "
                     f"got {tuple(values.shape)}"
                 )
-            dc, dv = _backend.device_of(coords), _backend.device_of(values)
+            dc, dv = device_of(coords), device_of(values)
             if dc != dv:
                 raise ValueError(f"coords and values must be on one device, got {dc} and {dv}")
         else:
@@ -147,14 +147,12 @@ class COO:
         is_canonical = bool(canonical)
         if check:
             status = _scan(coords, dims, xp)
-            if canonical and status != _generic.ORDER_STRICT:
-                what = (
-                    "duplicates" if status == _generic.ORDER_NONDECREASING else "unsorted columns"
-                )
+            if canonical and status != ORDER_STRICT:
+                what = "duplicates" if status == ORDER_NONDECREASING else "unsorted columns"
                 raise ValueError(
                     f"canonical=True was promised but coords are not canonical ({what})"
                 )
-            is_canonical = status == _generic.ORDER_STRICT
+            is_canonical = status == ORDER_STRICT
         self._init(coords, values, dims, is_canonical, xp)
 
     def _init(
@@ -184,7 +182,7 @@ class COO:
         only if the columns are sorted without duplicates.
         """
         obj = cls.__new__(cls)
-        obj._init(coords, values, tuple(shape), bool(canonical), xp or _backend.namespace(values))
+        obj._init(coords, values, tuple(shape), bool(canonical), xp or namespace(values))
         return obj
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -227,7 +225,7 @@ class COO:
     @property
     def device(self) -> Any:
         """Device of the arrays."""
-        return _backend.device_of(self._values)
+        return device_of(self._values)
 
     @property
     def is_canonical(self) -> bool:
@@ -253,26 +251,26 @@ class COO:
         NaN entries are kept (NaN differs from everything), ``-0.0`` equals
         ``0``. Any dtype (bool, integers, float16/32/64, complex) and any
         strides, negative included. A Dask array gives a lazy ``LazyCOO``
-        built block by block (:mod:`arraymask.chunked.coo`, ``docs/dask.md``).
+        built block by block (:class:`LazyCOO`, ``docs/dask.md``).
 
         >>> import numpy as np
         >>> c = COO.from_dense(np.array([[0.0, 1.5], [-0.0, np.nan]]))
         >>> c.coords.tolist(), c.values.tolist()
         ([[0, 1], [1, 1]], [1.5, nan])
         """
-        xp = _backend.namespace(x)
-        x = _backend.as_array(x, xp)
-        fill_value = _check_fill(fill_value, x.dtype, xp)
-        if _backend.capabilities(xp).lazy:  # Dask: block by block, combined lazily
-            from ..chunked import coo as _chunked_coo
-
-            return _chunked_coo.from_dense(cls, x, fill_value)
-        shape = _checked_shape(tuple(int(s) for s in x.shape), xp)
-        host = _backend.host_view(x)
-        if host is not None:
+        xp = namespace(x)
+        x = as_array(x, xp)
+        fill_value = _check_fill(fill_value, x.dtype)
+        if capabilities(xp).lazy:
+            require_known_chunks(x, "x")
+        shape = checked_shape(tuple(int(s) for s in x.shape), xp)
+        if capabilities(xp).lazy:  # Dask: block by block, combined lazily
+            return LazyCOO._wrap(_dask.from_dense(x, shape, fill_value), shape, x.dtype, xp)
+        host = host_view(x)
+        if host is not None and _kernels.handles(host.dtype, host.ndim):
             coords, values = _kernels.dense_to_coo(host, fill_value)
-            coords = _backend.from_host(coords, x)
-            values = _backend.from_host(values, x)
+            coords = from_host(coords, x)
+            values = from_host(values, x)
         else:
             coords, values = _generic.dense_to_coo(x, fill_value, xp)
         return cls._from_trusted(coords, values, shape, canonical=True, xp=xp)
@@ -289,27 +287,38 @@ class COO:
         >>> COO.from_mask(m, np.array([[1, 2], [3, 4]])).values.tolist()
         [1, 4]
         """
-        xp = _backend.namespace(mask, values)
-        mask = _backend.as_array(mask, xp)
+        xp = namespace(mask, values)
+        mask = as_array(mask, xp)
         if mask.dtype != xp.bool:
             raise TypeError(f"mask must have a boolean dtype, got {mask.dtype}")
-        if _backend.capabilities(xp).lazy:  # Dask: block by block, combined lazily
-            from ..chunked import coo as _chunked_coo
-
-            return _chunked_coo.from_mask(cls, mask, values)
+        lazy = capabilities(xp).lazy
+        if lazy:
+            require_known_chunks(mask, "mask")
+        if values is not None:
+            values = as_array(values, xp, device=device_of(mask))
+            if lazy:
+                require_known_chunks(values, "values")
+            if tuple(values.shape) != tuple(mask.shape):
+                raise ValueError(
+                    f"values must have the shape of mask {tuple(mask.shape)}, "
+                    f"got {tuple(values.shape)}"
+                )
+            dm, dv = device_of(mask), device_of(values)
+            if dm != dv:
+                raise ValueError(f"mask and values must be on one device, got {dm} and {dv}")
+        if lazy:  # Dask: block by block, combined lazily
+            shape = checked_shape(tuple(int(s) for s in mask.shape), xp)
+            pieces = _dask.from_mask(mask, values, shape)
+            dtype = mask.dtype if values is None else values.dtype
+            return LazyCOO._wrap(pieces, shape, dtype, xp)
         base = cls.from_dense(mask, fill_value=False)
         if values is None:
             return base
-        values = _backend.as_array(values, xp, device=_backend.device_of(mask))
-        if tuple(values.shape) != tuple(mask.shape):
-            raise ValueError(
-                f"values must have the shape of mask {tuple(mask.shape)}, "
-                f"got {tuple(values.shape)}"
-            )
-        dm, dv = _backend.device_of(mask), _backend.device_of(values)
-        if dm != dv:
-            raise ValueError(f"mask and values must be on one device, got {dm} and {dv}")
-        gathered = _gather(values, base.coords, base.shape, xp)
+        hv, hc = host_view(values), host_view(base.coords)
+        if hv is not None and hc is not None:
+            gathered = from_host(_kernels.gather(hv, hc), values)
+        else:
+            gathered = _generic.gather(values, base.coords, base.shape, xp)
         return cls._from_trusted(base.coords, gathered, base.shape, canonical=True, xp=xp)
 
     @classmethod
@@ -336,7 +345,7 @@ class COO:
                 f"d has keys of inconsistent length: {short!r} and {long!r}"
             )
         if shape is not None:
-            dims = _checked_shape(shape, _backend.namespace())
+            dims = checked_shape(shape, namespace())
             ndim = len(dims)
             if lengths and lengths != {ndim}:
                 raise ValueError(
@@ -403,8 +412,8 @@ class COO:
             if dup is None and coords is pair[0] and values is pair[1]:
                 coords, values = self._coords, self._values  # already canonical
             elif dup is None:
-                coords = _backend.from_host(coords, self._coords)
-                values = _backend.from_host(values, self._values)
+                coords = from_host(coords, self._coords)
+                values = from_host(values, self._values)
         else:
             coords, values, dup, canonical = _generic.canonicalize(
                 self._coords, self._values, self._shape, duplicates, xp
@@ -421,22 +430,25 @@ class COO:
         [3, -1, 3, -1]
         """
         xp = self._xp
-        fill_value = _check_fill(fill_value, self.dtype, xp)
+        fill_value = _check_fill(fill_value, self.dtype)
         c = self.canonical("sum")
         pair = _host_pair(c._coords, c._values)
         if pair is not None:
             dense = _kernels.coo_to_dense(pair[0], pair[1], self._shape, fill_value)
-            return _backend.from_host(dense, self._values)
+            return from_host(dense, self._values)
         return _generic.coo_to_dense(c._coords, c._values, self._shape, fill_value, xp)
 
     def to_dask(self, chunks: Any = "auto", *, dense: bool = False) -> Any:
         """Dask array of pydata ``sparse.COO`` chunks (``dense=True``: dense chunks).
 
-        See :func:`arraymask.chunked.coo.to_dask`.
+        >>> import numpy as np
+        >>> d = COO.from_dense(np.eye(4)).to_dask(chunks=2)
+        >>> d.chunks, type(d.blocks[0, 0].compute()).__name__
+        (((2, 2), (2, 2)), 'COO')
+        >>> float(d.compute().todense().trace())
+        4.0
         """
-        from ..chunked import coo as _chunked_coo
-
-        return _chunked_coo.to_dask(self, chunks, dense=dense)
+        return _dask.to_dask(self.to_pydata(), chunks, dense=dense)
 
     # ------------------------------------------------- adapters (interop/)
     def to_tensorflow(self, *, duplicates: str = "sum") -> Any:
@@ -470,57 +482,127 @@ class COO:
         return to_cupyx(self)
 
 
+class LazyCOO(COO):
+    """A canonical COO whose ``coords`` and ``values`` are lazy dask arrays.
+
+    Returned by ``COO.from_dense`` / ``COO.from_mask`` for a Dask input;
+    ``isinstance(c, COO)`` holds. ``coords`` is ``(ndim, nnz)`` and
+    ``values`` ``(nnz,)`` with ``nnz`` unknown (NaN) until computed; one
+    block of each per input block, in row-major order. Nothing runs until
+    asked: :meth:`compute` gives an in-memory (NumPy) ``COO``;
+    :meth:`to_dense` a lazy dense dask array; :meth:`to_dask` a dask array of
+    pydata ``sparse.COO`` chunks; the exporters (``to_scipy``, ``to_torch``,
+    ``to_pydata``, ``to_tensorflow``, ``to_cupyx``) compute first. ``nnz``
+    raises until computed: use :meth:`compute_nnz` or ``compute().nnz``.
+
+    >>> import numpy as np, dask.array as da
+    >>> c = COO.from_dense(da.from_array(np.eye(3), chunks=(1, 3)))
+    >>> c
+    COO(shape=(3, 3), nnz=?, dtype=float64, lazy: 3 pieces, canonical=True)
+    >>> c.compute().coords.tolist()
+    [[0, 1, 2], [0, 1, 2]]
+    """
+
+    __slots__ = ("_pieces",)
+    _pieces: _dask.Pieces
+
+    @classmethod
+    def _wrap(cls, pieces: _dask.Pieces, shape: tuple[int, ...], dtype: Any,
+              xp: ModuleType) -> LazyCOO:
+        coords, values = pieces.arrays(len(shape), dtype)
+        obj = cls.__new__(cls)
+        obj._init(coords, values, tuple(shape), True, xp)
+        object.__setattr__(obj, "_pieces", pieces)
+        return obj
+
+    @property
+    def nnz(self) -> int:  # type: ignore[override]
+        """Unknown until computed: raises ``ValueError`` (see :meth:`compute_nnz`)."""
+        raise ValueError(
+            "nnz of a lazy (Dask) COO is unknown until computed; call .compute_nnz() "
+            "or .compute().nnz"
+        )
+
+    @property
+    def chunks(self) -> tuple:
+        """Chunks of the dense array the blocks came from."""
+        return self._pieces.chunks
+
+    def __repr__(self) -> str:
+        return (
+            f"COO(shape={self._shape}, nnz=?, dtype={self.dtype}, "
+            f"lazy: {len(self._pieces.parts)} pieces, canonical={self._canonical})"
+        )
+
+    def compute_nnz(self) -> int:
+        """Number of stored entries (computes the blocks)."""
+        return _dask.compute_nnz(self._values)
+
+    def compute(self, **kwargs: Any) -> COO:
+        """In-memory canonical ``COO`` (arrays of the chunks' kind, NumPy usually)."""
+        import dask
+
+        coords, values = dask.compute(self._coords, self._values, **kwargs)
+        return COO._from_trusted(coords, values, self._shape, canonical=True)
+
+    def persist(self, **kwargs: Any) -> LazyCOO:
+        """The same lazy COO with its blocks computed and kept (in the cluster)."""
+        return type(self)._wrap(_dask.persist(self._pieces, **kwargs), self._shape, self.dtype,
+                                self._xp)
+
+    def to_dense(self, *, fill_value: Any = 0) -> Any:
+        """Lazy dense dask array (chunked like the source), block by block."""
+        fill_value = _check_fill(fill_value, self.dtype)
+        return _dask.dense_blocks(self._pieces, self.dtype, fill_value)
+
+    def to_dask(self, chunks: Any = None, *, dense: bool = False) -> Any:
+        """Dask array of pydata ``sparse.COO`` chunks (``dense=True``: dense chunks).
+
+        The chunks are those of the source unless ``chunks`` is given.
+        """
+        out = self.to_dense() if dense else _dask.pieces_to_dask(self._pieces, self.dtype)
+        return out if chunks is None or chunks == "auto" else out.rechunk(chunks)
+
+    def to_scipy(self) -> Any:
+        """Computes, then ``scipy.sparse.coo_array``."""
+        return self.compute().to_scipy()
+
+    def to_pydata(self) -> Any:
+        """Computes, then pydata ``sparse.COO``."""
+        return self.compute().to_pydata()
+
+    def to_torch(self, *, duplicates: str = "sum", device: Any = None) -> Any:
+        """Computes, then a coalesced torch sparse tensor."""
+        return self.compute().to_torch(duplicates=duplicates, device=device)
+
+    def to_tensorflow(self, *, duplicates: str = "sum") -> Any:
+        """Computes, then ``tf.sparse.SparseTensor``."""
+        return self.compute().to_tensorflow(duplicates=duplicates)
+
+    def to_cupyx(self) -> Any:
+        """Computes, then a cupyx COO matrix."""
+        return self.compute().to_cupyx()
+
+
 # ---------------------------------------------------------------- helpers
 
 
-def _check_fill(fill_value: Any, dtype: Any, xp: ModuleType) -> Any:
-    """``fill_value`` as a Python scalar exactly representable in ``dtype``."""
-    if _backend.is_array(fill_value):
+def _check_fill(fill_value: Any, dtype: Any) -> Any:
+    """``fill_value`` as a Python scalar that ``dtype`` represents (0-d arrays too)."""
+    if is_array(fill_value):
         if getattr(fill_value, "ndim", None) != 0:
             raise ValueError(f"fill_value must be a scalar, got shape {tuple(fill_value.shape)}")
         fill_value = fill_value.item() if hasattr(fill_value, "item") else complex(fill_value)
-    if isinstance(fill_value, np.generic):
-        fill_value = fill_value.item()
-    if not isinstance(fill_value, (bool, int, float, complex)):
-        raise TypeError(f"fill_value must be a scalar, got {_show(fill_value)}")
-    if isinstance(fill_value, complex) and not xp.isdtype(dtype, "complex floating"):
-        if fill_value.imag != 0:
-            raise ValueError(f"fill_value={fill_value!r} is not representable in {dtype}")
-        fill_value = fill_value.real
-    if dtype == xp.bool:
-        if fill_value not in (0, 1):
-            raise ValueError(f"fill_value={fill_value!r} is not representable in {dtype}")
-        return bool(fill_value)
-    if xp.isdtype(dtype, "integral"):
-        info = xp.iinfo(dtype)
-        if (
-            isinstance(fill_value, float) and not fill_value.is_integer()
-        ) or not info.min <= fill_value <= info.max:
-            raise ValueError(f"fill_value={fill_value!r} is not representable in {dtype}")
-        return int(fill_value)
-    return fill_value
+    return scalar_in_dtype(fill_value, dtype, "fill_value", what="a scalar number")
 
 
 def _scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> int:
     """Bounds check (IndexError) and order status of validated coords."""
-    host = _backend.host_view(coords)
-    if host is not None:
+    host = host_view(coords)
+    if host is not None and len(shape) <= _kernels.MAX_NDIM:
         axis, col, status = _kernels.scan(host, shape)
     else:
         axis, col, status = _generic.scan(coords, shape, xp)
     if axis >= 0:
-        raise _generic.out_of_range(coords, axis, col, shape)
+        raise out_of_range(coords, axis, col, shape)
     return status
-
-
-def _gather(values: Any, coords: Any, shape: tuple[int, ...], xp: ModuleType) -> Any:
-    """``values[coords]`` for an array ``values`` of ``shape``."""
-    host = _backend.host_view(values)
-    hc = _backend.host_view(coords)
-    if host is not None and hc is not None:
-        return _backend.from_host(np.ascontiguousarray(host[tuple(hc)]), values)
-    flat = xp.reshape(values, (-1,))
-    if not shape:
-        return xp.take(flat, xp.zeros(coords.shape[1], dtype=coords.dtype))
-    key = _generic._linear(coords, shape, xp)
-    return xp.take(flat, key)

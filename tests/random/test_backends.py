@@ -152,13 +152,13 @@ def test_jax_both_modes(jax_xp) -> None:
 @pytest.mark.parametrize("exact", [False, True])
 def test_dask_chunked_equals_numpy(exact) -> None:
     da = pytest.importorskip("dask.array")
-    from arraymask import random as rnd
+    from arraymask.random import _dask, _kernels
 
     shape = (37, 23, 11)
     for chunks in [(5, 7, 3), (37, 1, 11), (1, 23, 4)]:
-        got = rnd._dask_bits(shape, 77).rechunk(chunks)
+        got = _dask.bits(shape, 77).rechunk(chunks)
         direct = da.map_blocks(
-            lambda b, block_info=None: rnd._host_bits(
+            lambda b, block_info=None: _kernels.bits(
                 b.shape, 77, tuple(lo for lo, _ in block_info[0]["array-location"]), shape),
             da.zeros(shape, chunks=chunks, dtype=np.uint32), dtype=np.uint32,
         )
@@ -182,7 +182,7 @@ def test_large_identical_across_paths() -> None:
     """A large-ish mask: compiled kernel, array-API twin on NumPy and torch agree."""
     import array_api_compat.numpy as xnp
 
-    from arraymask import _rng_generic as generic
+    from arraymask.random import _generic as generic
 
     shape = (1024, 3000)
     words = am.random.bits(shape, seed=2**40 + 3)

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["arraymask.random", "arraymask._rng_generic"])
+@pytest.mark.parametrize("name", ["arraymask.random", "arraymask.random._generic"])
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(name)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)

@@ -9,15 +9,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import arraymask as am
-from arraymask import _rng_generic as generic
 from arraymask import random as rnd
 from arraymask._ext import rng
+from arraymask._ext import topk as topk_kernel
+from arraymask.random import _generic as generic
+from arraymask.random import _kernels as rk
 
 seeds = st.one_of(st.sampled_from([0, 1, 2**32 - 1, 2**32, 2**63, 2**64 - 1]),
                   st.integers(0, 2**64 - 1))
 # counters near the interesting boundaries: 0, the high-word step, far out
 starts = st.one_of(st.integers(0, 1000), st.integers(2**32 - 300, 2**32 + 300),
                    st.integers(2**33 - 50, 2**33), st.integers(2**62 - 10**6, 2**62))
+
+
+def _smallest(keys: np.ndarray, k: np.ndarray, out: np.ndarray) -> None:
+    """The selection exact-count masks use: the top-k kernel, smallest first."""
+    rows, n = keys.shape
+    topk_kernel.topk_slices(keys.reshape(rows, n, 1), np.broadcast_to(k, (rows,)),
+                            out.reshape(rows, n, 1), 0, False, False, 2)
 
 
 def _oracle_smallest(keys: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -66,7 +75,7 @@ def test_fill_bernoulli_equals_twin(seed: int, rows: int, length: int, start: in
 
 
 @given(data=st.data(), rows=st.integers(1, 5), n=st.integers(1, 600))
-def test_select_smallest_adversarial(data, rows: int, n: int) -> None:
+def test_smallest_selection_adversarial(data, rows: int, n: int) -> None:
     """Ties (few distinct values), extremes, k = 0 and k = n: the oracle's mask."""
     pool = data.draw(st.sampled_from([
         st.sampled_from([0, 2**32 - 1]),
@@ -79,30 +88,29 @@ def test_select_smallest_adversarial(data, rows: int, n: int) -> None:
     k = np.array(data.draw(st.lists(st.one_of(st.sampled_from([0, n]), st.integers(0, n)),
                                     min_size=rows, max_size=rows)), dtype=np.int64)
     out = np.empty((rows, n), dtype=np.uint8)
-    rng.select_smallest(keys, k, out, 2)
+    _smallest(keys, k, out)
     np.testing.assert_array_equal(out.view(bool), _oracle_smallest(keys, k))
     # and the shared top-k machinery agrees (it is what other backends use)
     np.testing.assert_array_equal(
         am.topk_mask(keys, k, axis=-1, largest=False, ties="index"), out.view(bool))
 
 
-def test_select_smallest_many_per_bucket() -> None:
+def test_smallest_selection_many_per_bucket() -> None:
     """Every key in one radix bucket: the candidate sort decides everything."""
     keys = (np.arange(5000, dtype=np.uint32)[::-1] % 7).reshape(1, -1).copy()
     for k in [0, 1, 700, 714, 715, 2500, 4999, 5000]:
         out = np.empty(keys.shape, dtype=np.uint8)
-        rng.select_smallest(keys, np.array([k]), out)
+        _smallest(keys, np.array([k]), out)
         np.testing.assert_array_equal(out.view(bool), _oracle_smallest(keys, np.array([k])))
 
 
 @given(seed=seeds, rows=st.integers(1, 8), n=st.integers(1, 500), data=st.data())
-def test_fill_exact_equals_select_on_bits(seed: int, rows: int, n: int, data) -> None:
+def test_exact_equals_select_on_bits(seed: int, rows: int, n: int, data) -> None:
     k = np.array(data.draw(st.lists(st.integers(0, n), min_size=rows, max_size=rows)),
                  dtype=np.int64)
-    out = np.empty((rows, n), dtype=np.uint8)
-    rng.fill_exact(out, k, seed, 2)
+    out = rk.exact((rows, n), seed, k, 1)
     keys = generic.bits_array((rows, n), seed, xnp)
-    np.testing.assert_array_equal(out.view(bool), _oracle_smallest(keys, k))
+    np.testing.assert_array_equal(out, _oracle_smallest(keys, k))
 
 
 def test_twin_on_numpy_equals_public(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,8 +127,8 @@ def test_fast_path_is_taken(module: str, monkeypatch: pytest.MonkeyPatch) -> Non
     xp = pytest.importorskip(module)
     calls: list[str] = []
 
-    def spy(name):
-        real = getattr(rng, name)
+    def spy(module, name):
+        real = getattr(module, name)
 
         def wrapped(*args, **kwargs):
             calls.append(name)
@@ -128,8 +136,9 @@ def test_fast_path_is_taken(module: str, monkeypatch: pytest.MonkeyPatch) -> Non
 
         return wrapped
 
-    for name in ["fill_bits", "fill_bernoulli", "fill_exact", "select_smallest"]:
-        monkeypatch.setattr(rng, name, spy(name))
+    for name in ["fill_bits", "fill_bernoulli"]:
+        monkeypatch.setattr(rng, name, spy(rng, name))
+    monkeypatch.setattr(topk_kernel, "topk_slices", spy(topk_kernel, "topk_slices"))
 
     def no_twin(*args, **kwargs):
         raise AssertionError("the array-API twin ran on a host array")
@@ -141,8 +150,8 @@ def test_fast_path_is_taken(module: str, monkeypatch: pytest.MonkeyPatch) -> Non
     am.random_mask((20, 30), 0.2, seed=1, exact=True, axis=0, xp=xp)
     am.random.bits((3, 4), seed=1, xp=xp)
     am.random.uniform((3, 4), seed=1, xp=xp)
-    assert calls == ["fill_bernoulli", "fill_bernoulli", "fill_exact", "fill_bits",
-                     "select_smallest", "fill_bits", "fill_bits"]
+    assert calls == ["fill_bernoulli", "fill_bernoulli", "fill_bits", "topk_slices",
+                     "fill_bits", "topk_slices", "fill_bits", "fill_bits"]
 
 
 def test_torch_result_shares_the_kernel_output() -> None:
@@ -174,7 +183,7 @@ def test_row_starts_of_blocks() -> None:
     shape = (4, 5, 6)
     full = np.arange(120).reshape(shape)
     block = full[1:3, 2:5, 3:6]
-    starts = rnd._row_starts(block.shape, (1, 2, 3), shape)
+    starts = rk._row_starts(block.shape, (1, 2, 3), shape)
     np.testing.assert_array_equal(starts, block[..., 0].reshape(-1))
 
 
@@ -188,13 +197,6 @@ def test_kernel_guards_layout() -> None:
     with pytest.raises(ValueError, match="thresholds"):
         rng.fill_bernoulli(np.empty(10, np.uint8), 5, np.zeros(2, dtype=np.int64),
                            np.zeros(3, dtype=np.uint64), 0)
-    keys = np.zeros((2, 4), dtype=np.uint32)
-    with pytest.raises(ValueError, match="counts"):
-        rng.select_smallest(keys, np.zeros(3, dtype=np.int64), np.empty((2, 4), np.uint8))
-    with pytest.raises(ValueError, match="shape"):
-        rng.select_smallest(keys, np.zeros(2, dtype=np.int64), np.empty((2, 5), np.uint8))
-    with pytest.raises(ValueError, match="counts"):
-        rng.fill_exact(np.empty((2, 4), np.uint8), np.zeros(3, dtype=np.int64), 0)
 
 
 @pytest.mark.parametrize("module", ["numpy", "torch"])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import arraymask as am
-from arraymask import _rng_generic as generic
 from arraymask._ext import rng
+from arraymask.random import _generic as generic
 
 # (seed, counter, word): the table of docs/random.md
 VECTORS = [

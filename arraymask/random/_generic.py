@@ -1,4 +1,4 @@
-"""The counter-based hash of :mod:`arraymask.random`, written once for every namespace.
+"""The array-API twin of :mod:`arraymask.random`: the counter-based hash on any namespace.
 
 The stream value of element ``i`` (the row-major position, a 64-bit counter)
 under a 64-bit ``seed`` is ``stream_word(seed, i)``; ``docs/random.md`` gives
@@ -13,17 +13,17 @@ the algorithm in full. This module holds
   backend has it, else exactly in ``int64`` holding values below ``2**32``
   (PyTorch, whose ``uint32`` lacks shifts and additions).
 
-The compiled kernel ``arraymask._ext.rng`` computes the same words.
+The compiled kernel ``arraymask._ext.rng`` (:mod:`._kernels`) computes the
+same words.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from types import ModuleType
 from typing import Any
 
-from ._backend import Array, capabilities
+from .._backend import Array, capabilities, fused, new_array
 
 __all__ = [
     "HASH_M1",
@@ -171,28 +171,20 @@ def _grid_words(
     return _mix(w, w.add(row_term[:, None], col_term[None, :]), k1)
 
 
-@functools.lru_cache(maxsize=64)
-def _jitted_grid(xp: ModuleType, rows: int, cols: int) -> Any:
-    """:func:`_grid_words` compiled by ``jax.jit`` for one grid shape (keys traced)."""
-    import jax
-
-    def grid(keys: Array) -> Array:
-        return _grid_words(_Words(xp), rows, cols, keys[0], keys[1], None)
-
-    return jax.jit(grid)
+def _grid_from_keys(xp: ModuleType, rows: int, cols: int, keys: Array) -> Array:
+    """:func:`_grid_words` with the offset and key as a traced array (for compiling)."""
+    return _grid_words(_Words(xp), rows, cols, keys[0], keys[1], None)
 
 
 def _grid(
     w: _Words, rows: int, cols: int, start_low: int, k0: int, k1: int, device: Any
 ) -> Array:
     offset = (start_low * WEYL + k0) & MASK32
-    if capabilities(w.xp).name == "jax":
-        # one fused XLA loop instead of a dispatch per operation; the same
-        # integer operations, so the same words
-        keys = w.xp.asarray([offset, k1], dtype=w.dtype)
-        if device is not None:
-            keys = w.xp.asarray(keys, device=device)
-        return _jitted_grid(w.xp, rows, cols)(keys)
+    if capabilities(w.xp).compiles:
+        # one fused loop instead of a dispatch per operation; the same integer
+        # operations, so the same words
+        keys = new_array([offset, k1], w.xp, device=device, dtype=w.dtype)
+        return fused(w.xp, _grid_from_keys, w.xp, rows, cols)(keys)
     return _grid_words(w, rows, cols, offset, k1, device)
 
 

@@ -129,7 +129,7 @@ def test_bucket_sort_routes(small_buckets, monkeypatch):
     """Spread keys take buckets; keys narrower than the shape a second partition;
     clustered keys the LSD sort; duplicates a compaction."""
     names = ("partition_top", "sort_buckets", "compact", "radix_sort_kv")
-    calls = {name: spy_on(monkeypatch, _kernels._k, name) for name in names}
+    calls = {name: spy_on(monkeypatch, _kernels._canon, name) for name in names}
     rng = np.random.default_rng(5)
     shape = (2**20, 2**20)
     spread = np.stack([rng.integers(0, 2**20, 500) for _ in shape])
@@ -268,7 +268,7 @@ def test_scan_blocks_agree_with_twin(shape, order, bad):
         assert got[:2] == want[:2]
         if bad is None:
             assert got[2] == want[2]
-        early = _kernels._k.scan(view, _kernels._shape_array(shape), True)
+        early = _kernels._coo.scan(view, _kernels._shape_array(shape), True)
         if order == "unsorted":  # stops at the first descent; a later bad column goes unseen
             assert early == (-1, -1, 2) or early == got
         else:

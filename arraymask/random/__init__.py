@@ -8,9 +8,9 @@ anything else, so the same call gives the same bits on NumPy, PyTorch, CuPy,
 JAX (with or without x64), Dask and array-api-strict.
 
 NumPy arrays and CPU torch tensors are filled by the compiled kernel
-``arraymask._ext.rng`` (both cores, hash and threshold fused); Dask chunks
-call the same kernel with their own counters; every other namespace
-evaluates the hash with integer array operations (``_rng_generic``).
+(:mod:`._kernels`: every core, hash and threshold fused); Dask chunks call the
+same kernel with their own counters (:mod:`._dask`); every other namespace
+evaluates the hash with integer array operations (:mod:`._generic`).
 
 >>> import arraymask as am
 >>> am.random.bits((2, 3), seed=0)
@@ -23,24 +23,30 @@ array([2, 2])
 from __future__ import annotations
 
 import math
-import os
 import secrets
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from . import _rng_generic as generic
-from ._backend import Array, capabilities, device_of, from_host, host_view, is_array, namespace
-from ._validate import check_int, check_shape, check_unit_interval, normalize_axis
+from .._backend import (
+    Array,
+    capabilities,
+    device_of,
+    from_host,
+    host_view,
+    is_array,
+    namespace,
+    new_array,
+    to_host,
+)
+from .._validate import check_flag, check_int, check_shape, check_unit_interval, normalize_axis
+from ..masks.topk import topk_mask
+from . import _dask, _generic, _kernels
 
 __all__ = ["bits", "random_mask", "uniform"]
 
 _TWO32 = 1 << 32
-#: Length of the rows the compiled kernels split a flat output into.
-_ROW = 1 << 14
-#: Below this many elements one thread does the whole job.
-_PARALLEL_MIN = 1 << 16
 
 
 # --------------------------------------------------------------------------
@@ -64,15 +70,9 @@ def _check_total(shape: tuple[int, ...]) -> int:
     return n
 
 
-def _threads(n: int) -> int:
-    return 1 if n < _PARALLEL_MIN else max(1, min(2, os.cpu_count() or 1))
-
-
 def _probe(xp: ModuleType, device: Any) -> Array:
     """An empty array of ``xp`` on ``device``: tells the path and wraps results."""
-    if device is None:
-        return xp.empty((0,))
-    return xp.empty((0,), device=device)
+    return new_array([], xp, device=device)
 
 
 def _float_dtype_name(dtype: object) -> str:
@@ -92,139 +92,6 @@ def _float_dtype_name(dtype: object) -> str:
 
 
 # --------------------------------------------------------------------------
-# the host (compiled) path: NumPy arrays filled by _ext.rng
-
-
-def _row_starts(
-    chunk: tuple[int, ...], offsets: tuple[int, ...], shape: tuple[int, ...]
-) -> np.ndarray:
-    """First counter of every last-axis row of a block of ``shape`` at ``offsets``."""
-    if not chunk:
-        return np.zeros(1, dtype=np.int64)
-    starts = np.full((1,) * (len(chunk) - 1), offsets[-1], dtype=np.int64)
-    stride = shape[-1]
-    for d in range(len(chunk) - 2, -1, -1):
-        idx = (np.arange(chunk[d], dtype=np.int64) + offsets[d]) * stride
-        starts = starts + idx.reshape((-1,) + (1,) * (len(chunk) - 2 - d))
-        stride *= shape[d]
-    return starts.reshape(-1)
-
-
-def _layout(
-    chunk: tuple[int, ...], offsets: tuple[int, ...] | None, shape: tuple[int, ...] | None
-) -> tuple[int, np.ndarray]:
-    """``(row_len, row_starts)`` for the kernels: a whole array is one run of
-    counters cut into rows of ``_ROW``; a block of a larger array (a Dask
-    chunk) has one row per last-axis line, each with its own first counter."""
-    if offsets is None or shape is None or chunk == shape:
-        n = math.prod(chunk)
-        return _ROW, np.arange(-(-n // _ROW), dtype=np.int64) * _ROW
-    return (chunk[-1] if chunk else 1), _row_starts(chunk, offsets, shape)
-
-
-def _host_bits(
-    chunk: tuple[int, ...], seed: int, offsets: tuple[int, ...] | None = None,
-    shape: tuple[int, ...] | None = None,
-) -> np.ndarray:
-    """uint32 stream words of a block (the whole array when ``offsets`` is None)."""
-    n = math.prod(chunk)
-    out = np.empty(n, dtype=np.uint32)
-    row_len, starts = _layout(chunk, offsets, shape)
-    from ._ext import rng
-
-    rng.fill_bits(out, row_len, starts, seed, _threads(n))
-    return out.reshape(chunk)
-
-
-def _host_bernoulli(
-    chunk: tuple[int, ...], seed: int, threshold: int,
-    offsets: tuple[int, ...] | None = None, shape: tuple[int, ...] | None = None,
-) -> np.ndarray:
-    """``bits < threshold`` of a block, fused in one pass."""
-    n = math.prod(chunk)
-    out = np.empty(n, dtype=np.uint8)
-    row_len, starts = _layout(chunk, offsets, shape)
-    from ._ext import rng
-
-    rng.fill_bernoulli(out, row_len, starts, np.array([threshold], dtype=np.uint64), seed,
-                       _threads(n))
-    return out.view(np.bool_).reshape(chunk)
-
-
-def _host_rows_bernoulli(shape: tuple[int, ...], seed: int, thresholds: np.ndarray) -> np.ndarray:
-    """Per-row thresholds along the last axis (``thresholds`` shaped ``shape[:-1]``)."""
-    n = math.prod(shape)
-    out = np.empty(n, dtype=np.uint8)
-    rows = n // shape[-1]
-    starts = np.arange(rows, dtype=np.int64) * shape[-1]
-    from ._ext import rng
-
-    rng.fill_bernoulli(out, shape[-1], starts, np.ascontiguousarray(thresholds.reshape(-1)),
-                       seed, _threads(n))
-    return out.view(np.bool_).reshape(shape)
-
-
-def _host_select(keys: np.ndarray, k: np.ndarray, axis: int | None) -> np.ndarray:
-    """``k`` smallest ``keys`` per slice along ``axis`` (ties: lower index)."""
-    from ._ext import rng
-
-    if axis is None:
-        moved = np.ascontiguousarray(keys.reshape(1, -1))
-        k_rows = k.reshape(1)
-    else:
-        moved = np.ascontiguousarray(np.moveaxis(keys, axis, -1))
-        k_rows = np.ascontiguousarray(np.broadcast_to(k, moved.shape[:-1]).reshape(-1))
-        moved = moved.reshape(-1, keys.shape[axis])
-    out = np.empty(moved.shape, dtype=np.uint8)
-    rng.select_smallest(moved, k_rows.astype(np.int64), out, _threads(keys.size))
-    mask = out.view(np.bool_)
-    if axis is None:
-        return mask.reshape(keys.shape)
-    moved_shape = keys.shape[:axis] + keys.shape[axis + 1:] + (keys.shape[axis],)
-    return np.ascontiguousarray(np.moveaxis(mask.reshape(moved_shape), -1, axis))
-
-
-def _host_exact(shape: tuple[int, ...], seed: int, k: np.ndarray, axis: int | None) -> np.ndarray:
-    """Exact-count mask on the host; keys are generated row by row where possible."""
-    n = math.prod(shape)
-    if n == 0:
-        return np.zeros(shape, dtype=np.bool_)
-    length = n if axis is None else shape[axis]
-    if length >= _TWO32:
-        raise ValueError(f"exact=True needs slices shorter than 2**32 elements, got {length}")
-    if axis is None or axis == len(shape) - 1:
-        rows = n // length
-        out = np.empty((rows, length), dtype=np.uint8)
-        k_rows = k.reshape(1) if axis is None else np.broadcast_to(k, shape[:-1]).reshape(-1)
-        from ._ext import rng
-
-        rng.fill_exact(out, np.ascontiguousarray(k_rows, dtype=np.int64), seed, _threads(n))
-        return out.view(np.bool_).reshape(shape)
-    return _host_select(_host_bits(shape, seed), k, axis)
-
-
-# --------------------------------------------------------------------------
-# Dask: every chunk computes its own counters with the compiled kernel
-
-
-def _dask_blocks(shape: tuple[int, ...], fn: Any, dtype: Any) -> Array:
-    import dask.array as da
-
-    chunks = da.core.normalize_chunks("auto", shape, dtype=np.dtype(dtype))
-
-    def block(block_info: Any = None) -> np.ndarray:
-        info = block_info[None]
-        offsets = tuple(lo for lo, _ in info["array-location"])
-        return fn(tuple(info["chunk-shape"]), offsets)
-
-    return da.map_blocks(block, chunks=chunks, dtype=dtype, meta=np.empty((0,) * len(shape), dtype))
-
-
-def _dask_bits(shape: tuple[int, ...], seed: int) -> Array:
-    return _dask_blocks(shape, lambda c, o: _host_bits(c, seed, o, shape), np.uint32)
-
-
-# --------------------------------------------------------------------------
 # public API
 
 
@@ -241,13 +108,13 @@ def _resolve(xp: Any, device: Any) -> tuple[ModuleType, str]:
 def _words(shape: tuple[int, ...], seed: int, ns: ModuleType, route: str, device: Any) -> Array:
     """Stream words of ``shape`` in the namespace's word dtype (uint32 or int64)."""
     if route == "host":
-        host = _host_bits(shape, seed)
-        if generic.word_dtype(ns) != ns.uint32:
+        host = _kernels.bits(shape, seed)
+        if _generic.word_dtype(ns) != ns.uint32:
             host = host.astype(np.int64)
         return from_host(host, _probe(ns, device))
     if route == "dask":
-        return _dask_bits(shape, seed)
-    return generic.bits_array(shape, seed, ns, device)
+        return _dask.bits(shape, seed)
+    return _generic.bits_array(shape, seed, ns, device)
 
 
 def bits(shape: Any, *, seed: int, xp: Any = None, device: Any = None) -> Array:
@@ -333,7 +200,7 @@ def uniform(
 
 
 def _word_const(ns: ModuleType, words: Array, value: int) -> Array:
-    return ns.asarray(value, dtype=words.dtype, device=device_of(words))
+    return new_array(value, ns, device=device_of(words), dtype=words.dtype)
 
 
 def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | np.ndarray:
@@ -344,7 +211,7 @@ def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | n
     """
     if not is_array(rate) and not isinstance(rate, (list, tuple, np.ndarray)):
         return check_unit_interval(rate, "rate")
-    host = _to_host(rate)
+    host = to_host(rate)
     if host.dtype.kind == "f":
         values = host.astype(np.float64)
     elif host.dtype.kind in "iu" and not isinstance(rate, np.ndarray) and not is_array(rate):
@@ -369,25 +236,6 @@ def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | n
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"rate must be in [0, 1], got {float(values[where])!r} at {where}")
     return values
-
-
-def _to_host(a: Any) -> np.ndarray:
-    """A NumPy copy of a small array of any namespace (or a sequence)."""
-    view = host_view(a)
-    if view is not None:
-        return view
-    if not is_array(a):
-        return np.asarray(a)
-    if hasattr(a, "compute"):  # dask
-        return np.asarray(a.compute())
-    if hasattr(a, "get") and type(a).__module__.startswith("cupy"):
-        return a.get()  # type: ignore[no-any-return]
-    if hasattr(a, "cpu"):  # torch on a device
-        return a.detach().cpu().numpy()  # type: ignore[no-any-return]
-    try:
-        return np.from_dlpack(a)
-    except Exception:
-        return np.asarray(a)
 
 
 def random_mask(
@@ -440,8 +288,7 @@ def random_mask(
     """
     dims = check_shape(shape)
     n = _check_total(dims)
-    if not isinstance(exact, (bool, np.bool_)):
-        raise TypeError(f"exact must be a bool, got {exact!r}")
+    exact = check_flag(exact, "exact")
     # a 0-d mask has one slice of one element whatever the axis
     ax = None if axis is None or not dims else normalize_axis(axis, len(dims))
     value = _check_seed(seed)
@@ -454,8 +301,6 @@ def random_mask(
     _, route = _resolve(ns, device)
     rates = _rate_rows(rate, dims, ax)
     if n == 0:
-        if device is None:
-            return ns.zeros(dims, dtype=ns.bool)
         return ns.zeros(dims, dtype=ns.bool, device=device)
     if exact:
         return _exact(dims, n, rates, value, ax, ns, route, device)
@@ -478,21 +323,19 @@ def _bernoulli(
     if route == "host":
         like = _probe(ns, device)
         if scalar:
-            return from_host(_host_bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
+            return from_host(_kernels.bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
         if ax == len(dims) - 1:
-            return from_host(_host_rows_bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
-        return from_host(_host_bits(dims, seed) < np.expand_dims(thr, ax), like)  # type: ignore[arg-type]
+            return from_host(_kernels.rows_bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
+        return from_host(_kernels.bits(dims, seed) < np.expand_dims(thr, ax), like)  # type: ignore[arg-type]
     if route == "dask" and scalar:
-        return _dask_blocks(
-            dims, lambda c, o: _host_bernoulli(c, seed, thr, o, dims), np.bool_  # type: ignore[arg-type]
-        )
+        return _dask.bernoulli(dims, seed, thr)  # type: ignore[arg-type]
     words = _words(dims, seed, ns, route, device)
-    if scalar:
+    if isinstance(thr, int):
         if thr == 0:
             return ns.zeros(dims, dtype=ns.bool, device=device)
         if thr == _TWO32:
             return ns.ones(dims, dtype=ns.bool, device=device)
-        return words < ns.asarray(thr, dtype=words.dtype, device=device_of(words))
+        return words < _word_const(ns, words, thr)
     full = np.expand_dims(thr, ax)  # type: ignore[arg-type]
     if words.dtype == ns.uint32:
         below = words < _on(ns, (full & 0xFFFFFFFF).astype(np.uint32), device)
@@ -503,15 +346,11 @@ def _bernoulli(
 
 
 def _on(ns: ModuleType, host: np.ndarray, device: Any) -> Array:
-    """A small host array moved into ``ns`` on ``device``."""
+    """A small host array in ``ns`` on ``device`` (lazy arrays combine with it as it is)."""
     if capabilities(ns).lazy:
-        import dask.array as da
-
-        return da.from_array(host)
+        return host
     dtype = getattr(ns, str(host.dtype)) if host.dtype != np.bool_ else ns.bool
-    if device is None:
-        return ns.asarray(host, dtype=dtype)
-    return ns.asarray(host, dtype=dtype, device=device)
+    return new_array(host, ns, device=device, dtype=dtype)
 
 
 def _exact(
@@ -523,9 +362,7 @@ def _exact(
     if isinstance(rates, float):
         k = np.asarray(round(rates * length), dtype=np.int64)
     if route == "host":
-        return from_host(_host_exact(dims, seed, k, ax), _probe(ns, device))
-    from .masks.topk import topk_mask
-
+        return from_host(_kernels.exact(dims, seed, k, ax), _probe(ns, device))
     keys = _words(dims, seed, ns, route, device)
     if ax is None or k.ndim == 0:
         return topk_mask(keys, int(k), axis=ax, largest=False, ties="index")

@@ -96,7 +96,7 @@ def _address(tensor):
 
 
 def test_export_shares_aligned_values_and_copies_misaligned_ones():
-    from arraymask.interop.tensorflow import TF_ALIGNMENT, _aligned_copy
+    from arraymask._backend._tensorflow import TF_ALIGNMENT, _aligned_copy
 
     base = random_coo((40, 50), "float32")
     aligned = COO(base.coords, _aligned_copy(np.asarray(base.values)), base.shape)

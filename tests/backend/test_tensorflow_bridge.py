@@ -1,4 +1,4 @@
-"""The TensorFlow bridge of the mask functions (``arraymask._bridge.bridged``)."""
+"""The TensorFlow bridge of the mask functions (``arraymask._backend.bridged``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import arraymask as am
-from arraymask._bridge import bridged
+from arraymask._backend import bridged
 
 
 @bridged
@@ -22,7 +22,7 @@ def _threshold(x, limit=0, *, scale=None):
 def test_no_tensorflow_no_import_no_effect():
     code = (
         "import sys, numpy as np\n"
-        "from arraymask._bridge import bridged\n"
+        "from arraymask._backend import bridged\n"
         "f = bridged(lambda x, k=1: x > k)\n"
         "assert f(np.arange(3)).tolist() == [False, False, True]\n"
         "assert f.__wrapped__ is not None\n"

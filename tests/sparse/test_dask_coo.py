@@ -9,8 +9,7 @@ da = pytest.importorskip("dask.array")
 
 from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
 
-from arraymask.chunked import coo as chunked_coo  # noqa: E402
-from arraymask.sparse import COO  # noqa: E402
+from arraymask.sparse.coo import COO, LazyCOO  # noqa: E402
 
 LAYOUTS = [
     ((7, 9), ((3, 4), (9,))),          # row bands: pieces concatenated as they are
@@ -47,7 +46,7 @@ def test_from_dense_matches_numpy(shape, chunks, dtype):
         lazy = COO.from_dense(d)
         dense = lazy.to_dense()
         pieces = lazy.to_dask()
-    assert isinstance(lazy, COO) and isinstance(lazy, chunked_coo.LazyCOO)
+    assert isinstance(lazy, COO) and isinstance(lazy, LazyCOO)
     assert lazy.is_canonical and lazy.shape == shape and lazy.dtype == x.dtype
     want = COO.from_dense(x)
     _same(lazy.compute(), want)
@@ -77,8 +76,10 @@ def test_layouts_pieces_and_no_dense_rechunk():
     assert "10 pieces" in repr(rows)            # row bands: one piece per block
     tiles = COO.from_dense(da.zeros((100, 50), chunks=(10, 10)))
     assert "10 pieces" in repr(tiles)           # tiles: one merged piece per band of rows
-    slabs = COO.from_dense(da.zeros((3, 40, 40), chunks=(3, 10, 20)))
-    assert "4 pieces" in repr(slabs)            # slabs along the first chunked axis
+    slabs = COO.from_dense(da.zeros((1, 40, 40), chunks=(1, 10, 20)))
+    assert "4 pieces" in repr(slabs)            # slabs along the first axis of extent > 1
+    whole = COO.from_dense(da.zeros((3, 40, 40), chunks=(3, 10, 20)))
+    assert "1 pieces" in repr(whole)            # any slab would interleave rows: one merge
     for lazy in (tiles, slabs):
         assert not any("rechunk" in str(name) for name in lazy.values.dask.layers)
 

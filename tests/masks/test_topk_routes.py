@@ -10,21 +10,22 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import arraymask as am
-from arraymask.masks import _nucleus, _topk_generic, _topk_host, topk
+from arraymask.masks import _generic as twins
+from arraymask.masks import _kernels
 
 KERNEL_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                  "uint64", "float16", "float32", "float64"]
 
 
-def _generic(x: np.ndarray, k, axis, largest: bool, ties: str) -> np.ndarray:
-    return np.asarray(topk._topk_generic_route(x, k, axis, cnp, largest=largest, ties=ties))
+def _twin(x: np.ndarray, k, axis, largest: bool, ties: str) -> np.ndarray:
+    return np.asarray(twins.topk(x, k, axis, cnp, largest=largest, ties=ties))
 
 
 @pytest.fixture
 def spies(monkeypatch):
     """Count compiled calls; make the array-API twin fail loudly if reached."""
     calls = {"host": 0}
-    real = _topk_host.topk_host
+    real = _kernels.topk
 
     def host(*args, **kwargs):
         calls["host"] += 1
@@ -33,9 +34,9 @@ def spies(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the array-API twin ran instead of the compiled kernel")
 
-    monkeypatch.setattr(_topk_host, "topk_host", host)
-    monkeypatch.setattr(_topk_generic, "topk_last_axis", forbidden)
-    monkeypatch.setattr(_nucleus, "_counts_generic", forbidden)
+    monkeypatch.setattr(_kernels, "topk", host)
+    monkeypatch.setattr(twins, "topk_last_axis", forbidden)
+    monkeypatch.setattr(twins, "nucleus_counts", forbidden)
     return calls
 
 
@@ -60,7 +61,7 @@ def test_compiled_route_is_taken(spies, library):
 def test_twin_runs_where_there_is_no_host_view(monkeypatch):
     xps = pytest.importorskip("array_api_strict")
     called = []
-    monkeypatch.setattr(_topk_host, "topk_host", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(_kernels, "topk", lambda *a, **k: called.append(1))
     am.topk_mask(xps.asarray([3.0, 1.0, 2.0]), 2)
     assert not called
 
@@ -99,8 +100,8 @@ def test_kernel_agrees_with_twin(case):
     x, k, axis, largest, ties = case
     before = x.copy()
     ax = None if axis is None else axis % x.ndim
-    got = _topk_host.topk_host(x, k, ax, largest=largest, ties=ties)
-    want = _generic(x, k, ax, largest, ties)
+    got = _kernels.topk(x, k, ax, largest=largest, ties=ties)
+    want = _twin(x, k, ax, largest, ties)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(x, before)
 
@@ -130,7 +131,7 @@ def test_long_slices(rows):
                 np.testing.assert_array_equal(got[r], _stable_reference(x[r], k, largest))
     all_ties = am.topk_mask(x, 700, ties="all")
     assert (all_ties.sum(axis=1) >= 700).all()
-    np.testing.assert_array_equal(all_ties, _generic(x, 700, 1, True, "all"))
+    np.testing.assert_array_equal(all_ties, _twin(x, 700, 1, True, "all"))
 
 
 @pytest.mark.parametrize("sampled", [-1.0, 100.0, np.nan])
@@ -148,7 +149,7 @@ def test_long_slice_sample_misled(sampled):
             for ties in ("index", "all"):
                 np.testing.assert_array_equal(
                     am.topk_mask(x, k, largest=largest, ties=ties),
-                    _generic(x, k, 0, largest, ties),
+                    _twin(x, k, 0, largest, ties),
                 )
 
 
@@ -158,7 +159,7 @@ def test_long_global_slice_matches_twin():
     x[::3] = x[7]
     for k in (1, 20_000, 1_000_000):
         np.testing.assert_array_equal(am.topk_mask(x, k, axis=None),
-                                      _generic(x, k, None, True, "index"))
+                                      _twin(x, k, None, True, "index"))
 
 
 @given(
@@ -166,7 +167,7 @@ def test_long_global_slice_matches_twin():
                elements=st.floats(0, 1)),
     st.floats(0.01, 1.0),
 )
-def test_nucleus_counts_agree_with_twin(probs, p):
-    got = _nucleus._counts_host(probs, p, probs.ndim - 1)
-    want = np.asarray(_nucleus._counts_generic(probs, p, probs.ndim - 1, cnp))
+def test_kernels_counts_agree_with_twin(probs, p):
+    got = _kernels.nucleus_counts(probs, p, probs.ndim - 1)
+    want = np.asarray(twins.nucleus_counts(probs, p, probs.ndim - 1, cnp))
     np.testing.assert_array_equal(got, want)

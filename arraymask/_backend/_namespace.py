@@ -1,18 +1,17 @@
-"""The one place that knows about array backends.
+"""Namespaces, devices and what each backend can do.
 
 Algorithms ask this module which namespace and device their inputs live on,
-what a namespace can do (:class:`Capabilities`), and whether an array can be
-handed to the compiled CPU kernels through a zero-copy NumPy view
-(:func:`host_view`, :func:`from_host`). Nothing here imports a framework the
-caller has not imported already: detection goes through ``array_api_compat``,
-which looks at ``sys.modules`` first.
+and what a namespace can do (:class:`Capabilities`). Nothing here imports a
+framework the caller has not imported already: detection goes through
+``array_api_compat``, which looks at ``sys.modules`` first.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -26,12 +25,19 @@ __all__ = [
     "as_array",
     "capabilities",
     "device_of",
-    "from_host",
-    "host_view",
+    "dtype_name",
+    "fused",
+    "index_dtype",
     "is_array",
+    "is_sequence",
     "is_traced",
+    "key_limit",
     "namespace",
     "namespace_of_module",
+    "native",
+    "new_array",
+    "to_device",
+    "values_known",
 ]
 
 #: Runtime alias for "an array of any supported namespace".
@@ -47,13 +53,22 @@ class Capabilities:
     Attributes
     ----------
     name : str
-        Short backend name: ``numpy``, ``torch``, ``cupy``, ``jax``, ``dask``,
-        ``array_api_strict`` or the namespace's module name.
+        Short backend name for messages and reports: ``numpy``, ``torch``,
+        ``cupy``, ``jax``, ``dask``, ``array_api_strict`` or the namespace's
+        module name. Algorithms branch on the flags below, never on it.
     inplace : bool
         Arrays support item assignment (``x[i] = v``).
     data_dependent_shapes : bool
         Functions whose output shape depends on values (``nonzero``,
         boolean indexing, ``unique``) are available.
+    boolean_index : bool
+        ``x[(slice(None),) * a + (mask,)]`` selects natively and eagerly.
+    scatter : bool
+        ``array_api_extra.at(x, idx).set(v)`` is a native scatter (NumPy,
+        PyTorch, CuPy, JAX); without it a scatter is emulated.
+    native_argwhere : bool
+        The library module (:func:`native`) has ``argwhere`` and ``where``
+        with NumPy's semantics.
     native_topk : bool
         The backend has a top-k routine (``torch.topk``, ``jax.lax.top_k``).
     uint32 : bool
@@ -65,15 +80,22 @@ class Capabilities:
         64-bit integers are available (JAX without x64 has none).
     lazy : bool
         Arrays are lazy task graphs (Dask): nothing is computed until asked.
+    compiles : bool
+        A chain of elementwise operations runs faster compiled as one
+        function (:func:`fused`; JAX).
     """
 
     name: str
     inplace: bool
     data_dependent_shapes: bool
+    boolean_index: bool
+    scatter: bool
+    native_argwhere: bool
     native_topk: bool
     uint32: bool
     int64: bool
     lazy: bool
+    compiles: bool
 
 
 def _backend_name(xp: ModuleType) -> str:
@@ -112,20 +134,68 @@ def capabilities(xp: ModuleType) -> Capabilities:
         import jax  # the caller already imported it: its arrays reached us
 
         int64 = bool(jax.config.read("jax_enable_x64"))
+    eager_native = name in {"numpy", "torch", "cupy", "jax"}
     return Capabilities(
         name=name,
         inplace=name not in {"jax", "dask"},
         data_dependent_shapes=data_dependent,
+        boolean_index=eager_native,
+        scatter=eager_native,
+        native_argwhere=eager_native or name == "dask",
         native_topk=name in {"torch", "jax"},
         uint32=name in {"numpy", "cupy", "array_api_strict", "dask", "jax"},
         int64=int64,
         lazy=name == "dask",
+        compiles=name == "jax",
     )
+
+
+_NATIVE_MODULES = {
+    "numpy": "numpy",
+    "torch": "torch",
+    "cupy": "cupy",
+    "jax": "jax.numpy",
+    "dask": "dask.array",
+}
+
+
+def native(xp: ModuleType) -> ModuleType | None:
+    """The library module behind namespace ``xp`` (``numpy``, ``torch``, ``jax.numpy``, ...).
+
+    ``None`` for a namespace that is its own library (array-api-strict). The
+    module is imported already: its arrays reached us.
+
+    >>> import numpy as np
+    >>> native(namespace(np.zeros(1))).__name__
+    'numpy'
+    """
+    module = _NATIVE_MODULES.get(capabilities(xp).name)
+    return None if module is None else sys.modules.get(module) or importlib.import_module(module)
+
+
+def index_dtype(xp: ModuleType) -> Any:
+    """int64, or int32 on a backend without 64-bit integers (JAX without x64)."""
+    return xp.int64 if capabilities(xp).int64 else xp.int32
+
+
+def key_limit(xp: ModuleType) -> int:
+    """Largest value of :func:`index_dtype` (the bound of a linear index)."""
+    return 2**63 - 1 if capabilities(xp).int64 else 2**31 - 1
+
+
+def dtype_name(dtype: Any) -> str:
+    """``"int64"`` for ``numpy.int64``, ``torch.int64``, ``jnp.int64``, ..."""
+    return str(dtype).rsplit(".", 1)[-1]
 
 
 def is_array(obj: object) -> bool:
     """True for an array of any namespace that array-api-compat knows."""
     return bool(compat.is_array_api_obj(obj)) and not isinstance(obj, np.generic)
+
+
+def is_sequence(obj: object) -> bool:
+    """True for a Python list or tuple (not a string)."""
+    return isinstance(obj, Sequence) and not isinstance(obj, (str, bytes))
 
 
 _module_namespaces: dict[str, ModuleType] = {}
@@ -185,18 +255,35 @@ def is_traced(x: object) -> bool:
     return isinstance(x, sys.modules["jax"].core.Tracer)
 
 
+def values_known(x: Array, xp: ModuleType) -> bool:
+    """The values of ``x`` can be read now (not traced, not a lazy graph)."""
+    return not capabilities(xp).lazy and not is_traced(x)
+
+
 def device_of(x: Array) -> Any:
     """Device of array ``x`` (``"cpu"`` for NumPy)."""
     return compat.device(x)
 
 
-def as_array(
-    obj: object,
-    xp: ModuleType,
-    *,
-    device: Any = None,
-    dtype: Any = None,
-) -> Array:
+def to_device(x: Array, device: Any) -> Array:
+    """``x`` on ``device`` (unchanged when ``device`` is None)."""
+    if device is None:
+        return x
+    return compat.to_device(x, device)
+
+
+def new_array(obj: object, xp: ModuleType, *, device: Any = None, dtype: Any = None) -> Array:
+    """A new array of ``xp`` holding ``obj`` (host data), on ``device``.
+
+    The one place where arrays are created from host values: with a device
+    they are created there, never on the default device and moved.
+    """
+    if device is None:
+        return xp.asarray(obj, dtype=dtype)
+    return xp.asarray(obj, dtype=dtype, device=device)
+
+
+def as_array(obj: object, xp: ModuleType, *, device: Any = None, dtype: Any = None) -> Array:
     """``obj`` as an array of ``xp`` on ``device``; arrays pass through.
 
     Python sequences and scalars become arrays of ``xp`` (the embedded default
@@ -209,105 +296,24 @@ def as_array(
         return obj
     if isinstance(obj, np.generic):
         obj = obj.item()
-    if device is None:
-        return xp.asarray(obj, dtype=dtype)
-    return xp.asarray(obj, dtype=dtype, device=device)
+    return new_array(obj, xp, device=device, dtype=dtype)
 
 
-# --------------------------------------------------------------------------
-# zero-copy bridges to the compiled kernels
+def fused(xp: ModuleType, fn: Callable[..., Any], *static: Any) -> Callable[..., Any]:
+    """``fn`` compiled into one function where the backend :attr:`~Capabilities.compiles`.
 
-
-def host_view(x: Array) -> np.ndarray | None:
-    """Zero-copy NumPy view of a CPU array, or ``None`` if there is none.
-
-    NumPy arrays come back as they are; CPU torch tensors as
-    ``tensor.detach().numpy()`` (shared memory). Anything else (GPU arrays,
-    JAX, Dask, array-api-strict, torch's bfloat16 or conjugate views) gives
-    ``None``: the caller takes its array-API path.
+    ``static`` are hashable arguments fixed at compile time (shapes); the
+    result takes the remaining (array) arguments. On other backends ``fn``
+    itself is returned with ``static`` bound. The same operations run either
+    way, so the results are identical.
     """
-    if type(x) is np.ndarray:
-        return x
-    if compat.is_torch_array(x):
-        torch = sys.modules["torch"]
-        if (
-            x.device.type != "cpu"
-            or x.layout != torch.strided
-            or x.dtype == torch.bfloat16
-            or x.is_conj()
-            or x.is_neg()
-        ):
-            return None
-        return x.detach().numpy()
-    return None
+    if not capabilities(xp).compiles:
+        return functools.partial(fn, *static)
+    return _jitted(fn, static)
 
 
-def from_host(result: np.ndarray, like: Array) -> Array:
-    """Wrap a NumPy ``result`` computed from ``host_view(like)`` into ``like``'s kind.
+@functools.lru_cache(maxsize=128)
+def _jitted(fn: Callable[..., Any], static: tuple[Any, ...]) -> Callable[..., Any]:
+    import jax
 
-    NumPy stays NumPy; for a CPU torch tensor the result is
-    ``torch.from_numpy(result)`` (shared memory, no copy).
-    """
-    if type(like) is np.ndarray:
-        return result
-    if compat.is_torch_array(like):
-        # ascontiguousarray turns a 0-d array into shape (1,): restore the shape
-        contiguous = np.ascontiguousarray(result).reshape(result.shape)
-        return sys.modules["torch"].from_numpy(contiguous)
-    raise TypeError(f"no host bridge for {type(like).__name__}")
-
-
-def is_sequence(obj: object) -> bool:
-    """True for a Python list or tuple (not a string)."""
-    return isinstance(obj, Sequence) and not isinstance(obj, (str, bytes))
-
-
-def installed_backends() -> list[dict[str, str]]:
-    """Report of the backends importable here: name, version and devices.
-
-    Importing each one is the point of this report (``arraymask backends``), so
-    this is the one function that imports frameworks on purpose.
-    """
-    rows = []
-    for name, module in [
-        ("numpy", "numpy"),
-        ("torch", "torch"),
-        ("cupy", "cupy"),
-        ("jax", "jax"),
-        ("dask", "dask.array"),
-        ("array_api_strict", "array_api_strict"),
-        ("tensorflow", "tensorflow"),
-        ("scipy", "scipy.sparse"),
-        ("sparse (pydata)", "sparse"),
-    ]:
-        try:
-            mod = importlib.import_module(module)
-        except Exception:
-            continue
-        top = sys.modules[module.split(".")[0]]
-        rows.append(
-            {
-                "backend": name,
-                "version": str(getattr(top, "__version__", "?")),
-                "devices": _devices(name, mod),
-            }
-        )
-    return rows
-
-
-def _devices(name: str, mod: ModuleType) -> str:
-    try:
-        if name == "torch":
-            devs = ["cpu"]
-            if mod.cuda.is_available():
-                devs += [f"cuda:{i}" for i in range(mod.cuda.device_count())]
-            return ", ".join(devs)
-        if name == "cupy":
-            return ", ".join(f"cuda:{i}" for i in range(mod.cuda.runtime.getDeviceCount()))
-        if name == "jax":
-            return ", ".join(str(d) for d in mod.devices())
-        if name == "tensorflow":
-            return ", ".join(d.name for d in mod.config.list_logical_devices())
-    except Exception as exc:  # a broken driver must not break the report
-        return f"unavailable ({type(exc).__name__})"
-    return "cpu"
+    return jax.jit(functools.partial(fn, *static))

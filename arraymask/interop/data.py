@@ -14,6 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from ..sparse import COO, stack
+from ._from_sparse import from_sparse, source_kind
+from .tensorflow import to_tensorflow
+from .torch import as_torch, to_torch
+
 __all__ = ["tf_dataset", "torch_collate"]
 
 
@@ -22,8 +27,6 @@ __all__ = ["tf_dataset", "torch_collate"]
 
 
 def _as_coo(item: Any, position: int) -> Any:
-    from ..interop import from_sparse
-
     try:
         return from_sparse(item)
     except TypeError as exc:
@@ -160,7 +163,6 @@ def tf_dataset(source: Any, *, shape: Any = None, dtype: Any = None) -> Any:
     static_shape = tf.TensorShape(dims)
 
     def generate() -> Iterator[Any]:
-        from ..interop.tensorflow import to_tensorflow
 
         if one_shot:
             stream: Iterator[Any] = itertools.chain(tuple(peeked), make_iter())
@@ -225,8 +227,6 @@ def _numpy_dtype(dtype: Any) -> Any:
 
 
 def _is_sparse_sample(obj: Any) -> bool:
-    from ..interop._from_sparse import source_kind
-    from .coo import COO
 
     if isinstance(obj, COO):
         return True
@@ -255,16 +255,11 @@ def _is_sparse_sample(obj: Any) -> bool:
 
 
 def _is_scipy_row(obj: Any) -> bool:
-    from ..interop._from_sparse import source_kind
 
     return source_kind(obj) == "scipy" and len(obj.shape) == 2 and obj.shape[0] == 1
 
 
 def _collate_sparse(batch: Sequence[Any]) -> Any:
-    from ..interop import from_sparse
-    from ..interop.torch import as_torch, to_torch
-    from .combine import stack
-    from .coo import COO
 
     rows = _is_scipy_row(batch[0])
     coos: list[Any] = []

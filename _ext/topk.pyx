@@ -38,7 +38,6 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 from _fused cimport ukey_t
 
-cimport openmp
 
 
 cdef extern from *:
@@ -319,7 +318,7 @@ cdef void _float_bits(ukey_t* sign, ukey_t* inf_bits) noexcept nogil:
 
 
 def topk_slices(const ukey_t[:, :, :] x, const int64_t[:] k, uint8_t[:, :, :] out,
-                int kind, bint largest, bint ties_all):
+                int kind, bint largest, bint ties_all, int threads=1):
     """Mark the top ``k[r]`` entries of every slice ``x[i, :, j]`` in ``out``.
 
     ``x`` holds the raw bits of the data, shape ``(pre, n, post)``, any
@@ -327,6 +326,8 @@ def topk_slices(const ukey_t[:, :, :] x, const int64_t[:] k, uint8_t[:, :, :] ou
     broadcast with stride 0). ``kind`` is 0 (unsigned or bool), 1 (signed
     integer) or 2 (IEEE float of this width). ``out`` (bool as uint8, same
     shape) is written completely. The caller checks ``0 <= k[r] <= n``.
+    Slices run on ``threads`` threads; a long slice splits its passes over
+    them when there are fewer slices than threads.
     """
     cdef Py_ssize_t pre = x.shape[0], n = x.shape[1], post = x.shape[2]
     cdef Py_ssize_t rows = pre * post, r, i, j
@@ -341,18 +342,19 @@ def topk_slices(const ukey_t[:, :, :] x, const int64_t[:] k, uint8_t[:, :, :] ou
         _float_bits(&sign, &inf_bits)
     else:
         sign = <ukey_t>(<ukey_t>1 << (sizeof(ukey_t) * 8 - 1))
-    if n >= LONG_SLICE and rows < openmp.omp_get_max_threads():
+    threads = max(1, threads)
+    if n >= LONG_SLICE and rows < threads:
         for r in range(rows):
             i = r // post
             j = r - i * post
             with nogil:
                 failed = _select_long(<const char*>&x[i, 0, j], xs, <char*>&out[i, 0, j],
                                       os, n, k[r], kind, largest, ties_all, sign, inf_bits,
-                                      openmp.omp_get_max_threads())
+                                      threads)
             if failed:
                 raise MemoryError("topk_slices: out of memory for scratch space")
         return
-    with nogil, parallel():
+    with nogil, parallel(num_threads=threads):
         s = <Scratch*>malloc(sizeof(Scratch))
         if s != NULL:
             s.keys = malloc(min(n, <Py_ssize_t>LONG_SLICE) * sizeof(ukey_t))

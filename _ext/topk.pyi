@@ -1,4 +1,4 @@
-"""Type stub of the compiled top-k selection kernel (``_ext/select.pyx``)."""
+"""Type stub of the compiled top-k selection kernel (``_ext/topk.pyx``)."""
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +10,7 @@ def topk_slices(
     kind: int,
     largest: bool,
     ties_all: bool,
+    threads: int = 1,
 ) -> None:
     """Mark the top ``k[r]`` entries of every slice ``x[i, :, j]`` in ``out``.
 

@@ -1,5 +1,12 @@
-"""Top-k masks of chunked Dask arrays by a tree reduction of per-chunk candidates.
+"""The chunked (Dask) routes of the masks: top-k, isin, index masks, N:M groups.
 
+Every block is computed by the topic's compiled kernel (:mod:`._kernels`,
+NumPy chunks) or array-API twin (:mod:`._generic`, other chunk types);
+nothing here calls back into the public modules. The checks that need values
+(negative lengths, out-of-range indices) run inside the graph, when the
+result is computed.
+
+**Top-k** by a tree reduction of per-chunk candidates.
 :func:`arraymask.topk_mask` (and the functions built on it:
 ``top_fraction_mask``, ``random_mask(exact=True)``, ``nm_mask``,
 ``nucleus_mask``) come here for a Dask input, after validation. The ranked
@@ -45,15 +52,17 @@ from typing import Any
 
 import numpy as np
 
-from ._common import numpy_chunks, require_known_chunks
+from .._backend import capabilities, host_chunks, host_view, namespace, require_known_chunks
+from .._validate import check_index_range, exact_values
+from . import _generic, _kernels
 
-__all__ = ["SPLIT_EVERY", "topk_mask"]
+__all__ = ["SPLIT_EVERY", "align_groups", "index", "isin", "topk"]
 
 #: Candidate blocks merged per task in the tree reduction.
 SPLIT_EVERY = 8
 
 
-def topk_mask(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> Any:
+def topk(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> Any:
     """Lazy top-k mask of dask array ``x`` (arguments already validated).
 
     ``axis`` is normalised (or None), ``k`` a Python int or an integer array
@@ -62,7 +71,7 @@ def topk_mask(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> 
 
     >>> import numpy as np, dask.array as da
     >>> x = da.from_array(np.array([[3, 1, 4, 1, 5, 9, 2, 6]]), chunks=(1, 3))
-    >>> m = topk_mask(x, 3, 1, largest=True, ties="index")
+    >>> m = topk(x, 3, 1, largest=True, ties="index")
     >>> m.chunks
     ((1,), (3, 3, 2))
     >>> m.compute().astype(int)
@@ -79,7 +88,7 @@ def topk_mask(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> 
         kmax = int(k)
         if kmax == 0:
             return da.zeros(x.shape, chunks=x.chunks, dtype=bool)
-        if x.npartitions == 1 or not numpy_chunks(x):
+        if x.npartitions == 1 or not host_chunks(x):
             whole = x.rechunk({i: -1 for i in range(x.ndim)})
             return _whole_slices(whole, kmax, None, largest=largest, ties=ties).rechunk(x.chunks)
         return _global(x, kmax, largest=largest, ties=ties)
@@ -87,7 +96,7 @@ def topk_mask(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> 
     kmax = k if isinstance(k, int) else (-1 if lazy_k else _max_of(k))
     if kmax == 0:
         return da.zeros(x.shape, chunks=x.chunks, dtype=bool)
-    if len(x.chunks[axis]) == 1 or lazy_k or not numpy_chunks(x):
+    if len(x.chunks[axis]) == 1 or lazy_k or not host_chunks(x):
         rows = x.rechunk({axis: -1})
         return _whole_slices(rows, k, axis, largest=largest, ties=ties)
     return _tree(x, k, kmax, axis, largest=largest, ties=ties)
@@ -122,14 +131,15 @@ def _k_blocks(k: Any, x: Any, axis: int) -> Any:
 
 
 def _rank_block(block: Any, k: Any, *, axis: int | None, largest: bool, ties: str) -> Any:
-    """Top-k of one block holding whole slices, by the block's own route."""
-    from .._backend import namespace
-    from ..masks.topk import _topk
-
+    """Top-k of one block holding whole slices: compiled kernel, else the twin."""
     bxp = namespace(block)
     if not isinstance(k, int) and axis is not None:
         k = namespace(k).squeeze(k, axis=axis)
-    return _topk(block, k, axis, bxp, largest=largest, ties=ties)
+    host = host_view(block)
+    k_host = k if isinstance(k, int) else host_view(k)
+    if host is not None and k_host is not None and _kernels.topk_supported(host):
+        return _kernels.topk(host, k_host, axis, largest=largest, ties=ties)
+    return _generic.topk(block, k, axis, bxp, largest=largest, ties=ties)
 
 
 def _whole_slices(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> Any:
@@ -151,9 +161,7 @@ def _record(dtype: Any) -> np.dtype:
 
 def _select(block: np.ndarray, kc: int, axis: int | None, largest: bool) -> np.ndarray:
     """Mask of the top ``kc`` of every slice (ties: lower index), compiled kernel."""
-    from ..masks import _topk_host
-
-    return _topk_host.topk_host(block, kc, axis, largest=largest, ties="index")
+    return _kernels.topk(block, kc, axis, largest=largest, ties="index")
 
 
 def _candidates(block: np.ndarray, *, kmax: int, axis: int, largest: bool,
@@ -339,3 +347,80 @@ def _global(x: Any, k: int, *, largest: bool, ties: str) -> Any:
                           dtype=trec, meta=np.empty((), dtype=trec))
     return da.map_blocks(_final_global, x, thr, shape=shape, largest=largest, ties=ties,
                          dtype=bool, meta=np.empty((0,) * x.ndim, dtype=bool))
+
+
+# ---------------------------------------------------------------- N:M groups
+
+
+def align_groups(x: Any, axis: int, m: int) -> Any:
+    """``x`` rechunked along ``axis`` so that every chunk holds whole groups of ``m``.
+
+    Chunk boundaries move to the nearest multiple of ``m`` (a no-op when they
+    are there already), so groups never straddle chunks and the axis is not
+    gathered into one chunk.
+
+    >>> import dask.array as da
+    >>> align_groups(da.zeros((2, 24), chunks=(2, (7, 9, 8))), 1, 4).chunks[1]
+    (8, 8, 8)
+    """
+    require_known_chunks(x, "x")
+    sizes = x.chunks[axis]
+    if all(c % m == 0 for c in sizes):
+        return x
+    n = int(x.shape[axis])
+    bounds = np.cumsum(sizes)[:-1]
+    moved = {(int(b) + m // 2) // m * m for b in bounds}
+    cuts = sorted(b for b in moved if 0 < b < n)
+    new = tuple(np.diff([0, *cuts, n]).tolist())
+    return x.rechunk({axis: new})
+
+
+# ---------------------------------------------------------------- isin
+
+
+def isin(x: Any, values: Any, invert: bool) -> Any:
+    """Lazy ``isin``: every block on its own, the values whole.
+
+    ``values`` is a NumPy array already reduced to the values exact in
+    ``x.dtype``, or a Dask array (made exact per block, in the graph).
+    """
+    import dask.array as da
+
+    if hasattr(values, "dask"):
+        vals = values.reshape(-1).rechunk(-1)
+        index = tuple(range(x.ndim))
+        return da.blockwise(
+            _isin_block, index, x, index, vals, (x.ndim,),
+            concatenate=True, dtype=bool, exact=False, invert=invert,
+        )
+    return x.map_blocks(functools.partial(_isin_block, values=values, exact=True,
+                                          invert=invert), dtype=bool)
+
+
+def _isin_block(block: Any, values: Any, *, exact: bool, invert: bool) -> Any:
+    if not exact:
+        values = exact_values(np.asarray(values), np.dtype(block.dtype))
+    host = host_view(block)
+    if host is not None:
+        return _kernels.isin(host, values, invert)
+    bxp = namespace(block)
+    return _generic.isin(block, _generic.device_values(values, block, bxp), None, invert, bxp)
+
+
+# ---------------------------------------------------------------- index masks
+
+
+def index(idx: Any, size: int) -> Any:
+    """Lazy index mask: blocks of rows (the last axis in one chunk), checked when computed."""
+    idx = idx.rechunk({idx.ndim - 1: -1})
+    return idx.map_blocks(
+        _index_block, size, chunks=(*idx.chunks[:-1], (size,)), dtype=bool
+    )
+
+
+def _index_block(block: Any, size: int) -> Any:
+    check_index_range(block, size, "indices")
+    bxp = namespace(block)
+    if capabilities(bxp).scatter:
+        return _generic.index_scatter(block, size, bxp)
+    return _generic.index_compare(block, size, bxp)

@@ -12,7 +12,7 @@ da = pytest.importorskip("dask.array")
 from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
 
 import arraymask as am  # noqa: E402
-from arraymask.chunked import topk as chunked_topk  # noqa: E402
+from arraymask.masks import _dask as chunked_topk  # noqa: E402
 
 DTYPES = ["float32", "float64", "float16", "int8", "int64", "uint16", "bool"]
 
@@ -147,7 +147,7 @@ def test_unknown_chunks_give_a_clear_error():
     y = da.from_array(np.arange(12.0), chunks=4)
     z = y[y > 3]  # unknown sizes
     with pytest.raises(ValueError, match="unknown chunk sizes"):
-        chunked_topk.topk_mask(z, 2, 0, largest=True, ties="index")
+        chunked_topk.topk(z, 2, 0, largest=True, ties="index")
     with pytest.raises(ValueError, match="x has unknown chunk sizes along axis 0"):
         am.topk_mask(z, 2)
     rows = da.from_array(np.ones((4, 6)), chunks=2)

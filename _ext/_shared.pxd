@@ -1,0 +1,104 @@
+# Declarations shared by the COO kernels (coo.pyx, canonical.pyx), declared once:
+# the duplicate-policy codes, prefetching, coordinate columns as raw pointers,
+# and the thread/chunk plan of the parallel passes.
+from libc.stdint cimport int64_t, uint64_t
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define AM_PREFETCH(p) __builtin_prefetch((const void*)(p))
+    #define AM_PREFETCH_W(p) __builtin_prefetch((const void*)(p), 1)
+    #else
+    #define AM_PREFETCH(p) ((void)0)
+    #define AM_PREFETCH_W(p) ((void)0)
+    #endif
+    """
+    void prefetch "AM_PREFETCH"(const void* p) noexcept nogil
+    void prefetch_w "AM_PREFETCH_W"(const void* p) noexcept nogil
+
+# Duplicate-policy codes: the positions of the names in
+# arraymask/sparse/_common.py (DUPLICATE_POLICIES).
+cdef enum:
+    P_SUM = 0
+    P_MIN = 1
+    P_MAX = 2
+    P_FIRST = 3
+    P_LAST = 4
+    P_ERROR = 5
+    P_KEEP = 6
+
+# Streaming loops prefetch this many entries ahead: a scalar loop that waits
+# on every cache line reads about 3 GB/s where a prefetching one reads 8-16
+# (see docs/benchmarks/sparse_coo.md). Scatters prefetch, for writing, the
+# next cache line of the bucket they just wrote to.
+cdef enum:
+    AHEAD = 256
+
+# Most axes a coordinate array may have in these kernels (stack arrays);
+# the Python wrappers send larger ndim to the array-API twin.
+cdef enum:
+    MAX_NDIM = 64
+
+
+cdef struct Columns:
+    # coordinates as raw pointers and element strides, copied out of the
+    # memoryview: the kernels' stores into int64 buffers could otherwise
+    # alias the memoryview's fields and force reloads on every column
+    const int64_t* base
+    Py_ssize_t axis_stride
+    Py_ssize_t col_stride
+    Py_ssize_t nd
+    uint64_t shape[MAX_NDIM]
+
+
+cdef inline void columns_of(const int64_t[:, :] coords, const int64_t[::1] shape,
+                            Columns* c) noexcept:
+    cdef Py_ssize_t a
+    c.base = &coords[0, 0] if coords.shape[0] > 0 and coords.shape[1] > 0 else NULL
+    c.axis_stride = coords.strides[0] // sizeof(int64_t)
+    c.col_stride = coords.strides[1] // sizeof(int64_t)
+    c.nd = coords.shape[0]
+    for a in range(c.nd):
+        c.shape[a] = <uint64_t>shape[a]
+
+
+cdef inline uint64_t key_at(const Columns* c, Py_ssize_t i) noexcept nogil:
+    """Row-major linear key of column ``i`` (in range, ``prod(shape)`` < 2**64)."""
+    cdef Py_ssize_t a
+    cdef const int64_t* p = c.base + i * c.col_stride
+    cdef uint64_t key = <uint64_t>p[0]
+    for a in range(1, c.nd):
+        key = key * c.shape[a] + <uint64_t>p[a * c.axis_stride]
+    return key
+
+
+cdef inline void prefetch_column(const Columns* c, Py_ssize_t i) noexcept nogil:
+    cdef Py_ssize_t a
+    cdef const int64_t* p = c.base + (i + AHEAD) * c.col_stride
+    for a in range(c.nd):
+        prefetch(p + a * c.axis_stride)
+
+
+cdef inline int chunk_plan(Py_ssize_t n, int threads, int* workers) noexcept nogil:
+    """Chunks of a parallel pass over ``n`` entries; ``workers`` gets its threads.
+
+    Fewer than 65536 entries per thread: one thread, one chunk. Otherwise
+    four chunks per thread, so that a thread descheduled on a busy machine
+    stalls the others by one small chunk only.
+    """
+    cdef int t = threads if threads > 1 else 1
+    if n < <Py_ssize_t>t * 65536:
+        t = 1
+    workers[0] = t
+    return 4 * t if t > 1 else 1
+
+
+cdef inline int64_t exclusive_scan(int64_t* h, Py_ssize_t nbuck) noexcept nogil:
+    """Digit counts into bucket offsets (the step between counting and scattering)."""
+    cdef Py_ssize_t i
+    cdef int64_t s = 0, c
+    for i in range(nbuck):
+        c = h[i]
+        h[i] = s
+        s += c
+    return s

@@ -1,0 +1,68 @@
+"""The one place that knows about array backends.
+
+Algorithms ask this package which namespace and device their inputs live on
+and what a namespace can do (:mod:`._namespace`), whether an array can be
+handed to the compiled CPU kernels through a zero-copy NumPy view
+(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`), and
+how to treat lazy Dask arrays (:mod:`._lazy`). TensorFlow tensors, which have
+no array-API namespace, are moved in and out through DLPack by
+:mod:`._tensorflow` (the :func:`bridged` decorator of the public functions).
+No backend name appears outside this package in the algorithms: they branch
+on :class:`Capabilities`.
+"""
+
+from ._host import from_host, host_view, native_order, to_host
+from ._lazy import host_chunks, lazy_check, require_known_chunks
+from ._namespace import (
+    Array,
+    Capabilities,
+    as_array,
+    capabilities,
+    device_of,
+    dtype_name,
+    fused,
+    index_dtype,
+    is_array,
+    is_sequence,
+    is_traced,
+    key_limit,
+    namespace,
+    namespace_of_module,
+    native,
+    new_array,
+    to_device,
+    values_known,
+)
+from ._tensorflow import bridged
+from ._threads import configured_threads, threads
+
+__all__ = [
+    "Array",
+    "Capabilities",
+    "as_array",
+    "bridged",
+    "capabilities",
+    "configured_threads",
+    "device_of",
+    "dtype_name",
+    "from_host",
+    "fused",
+    "host_chunks",
+    "host_view",
+    "index_dtype",
+    "is_array",
+    "is_sequence",
+    "is_traced",
+    "key_limit",
+    "lazy_check",
+    "namespace",
+    "namespace_of_module",
+    "native",
+    "native_order",
+    "new_array",
+    "require_known_chunks",
+    "threads",
+    "to_device",
+    "to_host",
+    "values_known",
+]

@@ -1,0 +1,62 @@
+"""The one thread policy of the compiled kernels.
+
+Every parallel kernel takes its thread count from :func:`threads`:
+
+* ``ARRAYMASK_NUM_THREADS`` (a positive integer) sets the count;
+* else ``OMP_NUM_THREADS`` (its first entry), the OpenMP convention;
+* else the cores this process may run on (``os.sched_getaffinity``).
+
+Work smaller than :data:`PARALLEL_MIN` elements runs on one thread: starting
+a second one costs more than it saves. The variables are read once, at the
+first parallel call; a malformed ``ARRAYMASK_NUM_THREADS`` raises
+``ValueError`` naming it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+__all__ = ["PARALLEL_MIN", "configured_threads", "threads"]
+
+#: Below this many elements a kernel runs on one thread.
+PARALLEL_MIN = 1 << 16
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+@functools.lru_cache(maxsize=1)
+def configured_threads() -> int:
+    """Threads of the parallel kernels (see the module docstring).
+
+    >>> configured_threads() >= 1
+    True
+    """
+    mine = os.environ.get("ARRAYMASK_NUM_THREADS")
+    if mine is not None and mine.strip():
+        try:
+            count = int(mine)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise ValueError(
+                f"ARRAYMASK_NUM_THREADS must be a positive integer, got {mine!r}"
+            )
+        return count
+    omp = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if omp.isdigit() and int(omp) > 0:
+        return int(omp)
+    return _cores()
+
+
+def threads(work: int) -> int:
+    """Threads for a kernel call over ``work`` elements.
+
+    >>> threads(10)
+    1
+    """
+    return 1 if work < PARALLEL_MIN else configured_threads()
