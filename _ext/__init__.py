@@ -2,11 +2,12 @@
 
 One module per job: ``topk`` (radix selection), ``lookup`` (``isin``),
 ``sequence`` (padding masks), ``rng`` (the counter-based generator), ``coo``
-(scan, dense <-> COO), ``canonical`` (sorts, duplicate policies). Importing
-this package fails if the extension modules were not built: the NumPy path
-never falls back silently to Python.
+(scan, dense <-> COO), ``canonical`` (LSD sorts, duplicate policies),
+``buckets`` (the bucket sort of large inputs). Importing this package fails
+if the extension modules were not built: the NumPy path never falls back
+silently to Python.
 """
 
-from . import canonical, coo, lookup, rng, sequence, topk
+from . import buckets, canonical, coo, lookup, rng, sequence, topk
 
-__all__ = ["canonical", "coo", "lookup", "rng", "sequence", "topk"]
+__all__ = ["buckets", "canonical", "coo", "lookup", "rng", "sequence", "topk"]

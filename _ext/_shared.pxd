@@ -1,7 +1,10 @@
 # Declarations shared by the COO kernels (coo.pyx, canonical.pyx), declared once:
 # the duplicate-policy codes, prefetching, coordinate columns as raw pointers,
 # and the thread/chunk plan of the parallel passes.
-from libc.stdint cimport int64_t, uint64_t
+cimport cython
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+
+from _fused cimport dense_t
 
 cdef extern from *:
     """
@@ -102,3 +105,96 @@ cdef inline int64_t exclusive_scan(int64_t* h, Py_ssize_t nbuck) noexcept nogil:
         h[i] = s
         s += c
     return s
+
+
+# ---------------------------------------------------------------- keys and runs
+
+
+cdef inline int digit_count(int nbits, int* width) noexcept nogil:
+    """Number of LSD passes (digits of at most 11 bits) for ``nbits`` key bits."""
+    cdef int passes
+    if nbits <= 0:
+        width[0] = 1
+        return 0
+    passes = (nbits + 10) // 11
+    width[0] = (nbits + passes - 1) // passes
+    return passes
+
+
+cdef struct Divisor:
+    uint64_t d
+    int pow2
+    int shift
+    double inv
+
+cdef inline uint64_t div_by(uint64_t k, const Divisor* v) noexcept nogil:
+    cdef uint64_t q
+    cdef int64_t r
+    if v.pow2:
+        return k >> v.shift
+    if k < (<uint64_t>1 << 52):
+        q = <uint64_t>(<double>k * v.inv)
+        r = <int64_t>k - <int64_t>(q * v.d)
+        if r < 0:
+            q -= 1
+        elif r >= <int64_t>v.d:
+            q += 1
+        return q
+    return k // v.d
+
+
+cdef inline void divisors(const int64_t[::1] shape, Divisor* out) noexcept nogil:
+    cdef Py_ssize_t a
+    cdef uint64_t d
+    cdef int s
+    for a in range(shape.shape[0]):
+        d = <uint64_t>shape[a]
+        if d == 0:
+            d = 1
+        out[a].d = d
+        out[a].pow2 = (d & (d - 1)) == 0
+        s = 0
+        while (<uint64_t>1 << s) < d:
+            s += 1
+        out[a].shift = s
+        out[a].inv = 1.0 / <double>d
+
+
+cdef inline void unlinear(uint64_t key, const Divisor* dv, Py_ssize_t nd,
+                           int64_t* coords, Py_ssize_t stride, Py_ssize_t o) noexcept nogil:
+    cdef Py_ssize_t a
+    cdef uint64_t q
+    for a in range(nd - 1, 0, -1):
+        q = div_by(key, &dv[a])
+        coords[a * stride + o] = <int64_t>(key - q * dv[a].d)
+        key = q
+    if nd > 0:
+        coords[o] = <int64_t>key
+
+
+cdef inline void combine(dense_t* acc, dense_t v, int policy, bint logical) noexcept nogil:
+    if policy == P_SUM:
+        if dense_t is uint8_t:
+            if logical:
+                acc[0] = acc[0] | v
+                return
+        acc[0] = acc[0] + v
+    elif policy == P_LAST:
+        acc[0] = v
+    elif policy == P_MIN or policy == P_MAX:
+        if dense_t is cython.floatcomplex or dense_t is cython.doublecomplex:
+            return  # rejected by the wrapper
+        else:
+            if dense_t is uint8_t:
+                if logical:
+                    acc[0] = (acc[0] & v) if policy == P_MIN else (acc[0] | v)
+                    return
+            if acc[0] != acc[0]:
+                return  # NaN propagates
+            if v != v:
+                acc[0] = v
+            elif policy == P_MIN:
+                if v < acc[0]:
+                    acc[0] = v
+            elif v > acc[0]:
+                acc[0] = v

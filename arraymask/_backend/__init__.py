@@ -12,7 +12,7 @@ on :class:`Capabilities`.
 """
 
 from ._host import from_host, host_view, native_order, to_host
-from ._lazy import host_chunks, lazy_check, require_known_chunks
+from ._lazy import host_chunks, is_lazy, lazy_check, require_known_chunks
 from ._namespace import (
     Array,
     Capabilities,
@@ -34,7 +34,7 @@ from ._namespace import (
     values_known,
 )
 from ._tensorflow import bridged
-from ._threads import configured_threads, threads
+from ._threads import configured_threads, override_threads, threads
 
 __all__ = [
     "Array",
@@ -51,6 +51,7 @@ __all__ = [
     "host_view",
     "index_dtype",
     "is_array",
+    "is_lazy",
     "is_sequence",
     "is_traced",
     "key_limit",
@@ -60,6 +61,7 @@ __all__ = [
     "native",
     "native_order",
     "new_array",
+    "override_threads",
     "require_known_chunks",
     "threads",
     "to_device",

@@ -11,9 +11,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import array_api_compat as compat
 import numpy as np
 
-__all__ = ["host_chunks", "lazy_check", "require_known_chunks"]
+__all__ = ["host_chunks", "is_lazy", "lazy_check", "require_known_chunks"]
 
 
 def require_known_chunks(x: Any, name: str) -> None:
@@ -35,6 +36,11 @@ def require_known_chunks(x: Any, name: str) -> None:
                 f"{name} has unknown chunk sizes along axis {axis} (shape {tuple(x.shape)}); "
                 f"call {name}.compute_chunk_sizes() first"
             )
+
+
+def is_lazy(x: Any) -> bool:
+    """True for a lazy (Dask) array."""
+    return bool(compat.is_dask_array(x))
 
 
 def host_chunks(x: Any) -> bool:

@@ -9,15 +9,18 @@ Every parallel kernel takes its thread count from :func:`threads`:
 Work smaller than :data:`PARALLEL_MIN` elements runs on one thread: starting
 a second one costs more than it saves. The variables are read once, at the
 first parallel call; a malformed ``ARRAYMASK_NUM_THREADS`` raises
-``ValueError`` naming it.
+``ValueError`` naming it. :func:`override_threads` sets the count for a
+block of code (benchmarks, tests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections.abc import Iterator
 
-__all__ = ["PARALLEL_MIN", "configured_threads", "threads"]
+__all__ = ["PARALLEL_MIN", "configured_threads", "override_threads", "threads"]
 
 #: Below this many elements a kernel runs on one thread.
 PARALLEL_MIN = 1 << 16
@@ -53,10 +56,32 @@ def configured_threads() -> int:
     return _cores()
 
 
+_override: list[int] = []
+
+
+@contextlib.contextmanager
+def override_threads(count: int) -> Iterator[None]:
+    """Run the kernels on ``count`` threads inside the ``with`` block.
+
+    >>> with override_threads(1):
+    ...     threads(10**9)
+    1
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive integer, got {count!r}")
+    _override.append(count)
+    try:
+        yield
+    finally:
+        _override.pop()
+
+
 def threads(work: int) -> int:
     """Threads for a kernel call over ``work`` elements.
 
     >>> threads(10)
     1
     """
-    return 1 if work < PARALLEL_MIN else configured_threads()
+    if work < PARALLEL_MIN:
+        return 1
+    return _override[-1] if _override else configured_threads()

@@ -52,7 +52,14 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import capabilities, host_chunks, host_view, namespace, require_known_chunks
+from .._backend import (
+    capabilities,
+    host_chunks,
+    host_view,
+    is_lazy,
+    namespace,
+    require_known_chunks,
+)
 from .._validate import check_index_range, exact_values
 from . import _generic, _kernels
 
@@ -104,14 +111,14 @@ def topk(x: Any, k: Any, axis: int | None, *, largest: bool, ties: str) -> Any:
 
 def _derived_from(k: Any, x: Any) -> bool:
     """``k`` is a Dask array computed from ``x`` (they share graph layers)."""
-    if not hasattr(k, "dask") or isinstance(k, int):
+    if not is_lazy(k) or isinstance(k, int):
         return False
     return bool(set(k.dask.layers) & set(x.dask.layers))
 
 
 def _max_of(k: Any) -> int:
     """Largest requested count; a Dask ``k`` independent of the data is computed (small)."""
-    if hasattr(k, "dask"):
+    if is_lazy(k):
         return int(k.max().compute()) if k.size else 0
     arr = np.asarray(k)
     return int(arr.max()) if arr.size else 0
@@ -386,7 +393,7 @@ def isin(x: Any, values: Any, invert: bool) -> Any:
     """
     import dask.array as da
 
-    if hasattr(values, "dask"):
+    if is_lazy(values):
         vals = values.reshape(-1).rechunk(-1)
         index = tuple(range(x.ndim))
         return da.blockwise(

@@ -99,7 +99,7 @@ def _resolve(xp: Any, device: Any) -> tuple[ModuleType, str]:
     ns = namespace(xp=xp)
     caps = capabilities(ns)
     if caps.lazy:
-        return ns, "dask"
+        return ns, "lazy"
     if host_view(_probe(ns, device)) is not None:
         return ns, "host"
     return ns, "generic"
@@ -112,7 +112,7 @@ def _words(shape: tuple[int, ...], seed: int, ns: ModuleType, route: str, device
         if _generic.word_dtype(ns) != ns.uint32:
             host = host.astype(np.int64)
         return from_host(host, _probe(ns, device))
-    if route == "dask":
+    if route == "lazy":
         return _dask.bits(shape, seed)
     return _generic.bits_array(shape, seed, ns, device)
 
@@ -327,7 +327,7 @@ def _bernoulli(
         if ax == len(dims) - 1:
             return from_host(_kernels.rows_bernoulli(dims, seed, thr), like)  # type: ignore[arg-type]
         return from_host(_kernels.bits(dims, seed) < np.expand_dims(thr, ax), like)  # type: ignore[arg-type]
-    if route == "dask" and scalar:
+    if route == "lazy" and scalar:
         return _dask.bernoulli(dims, seed, thr)  # type: ignore[arg-type]
     words = _words(dims, seed, ns, route, device)
     if isinstance(thr, int):

@@ -1,4 +1,4 @@
-"""Every compiled path of the sparse topic: allocate, call ``_ext.coo`` / ``_ext.canonical``.
+"""Every compiled path of the sparse topic: allocate, call the ``_ext`` COO kernels.
 
 Every function takes NumPy arrays (zero-copy views of NumPy arrays or CPU
 torch tensors, see :func:`arraymask._backend.host_view`) and returns NumPy
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import configured_threads, threads
+from .._ext import buckets as _buckets
 from .._ext import canonical as _canon
 from .._ext import coo as _coo
 from ._common import (
@@ -224,7 +225,7 @@ def _canonical_buckets(
             return None
         low, nbuck = key_bits - top, 1 << top
         starts = np.empty(nbuck + 1, dtype=np.int64)
-        bad_axis, bad_col, skewed, largest_key = _canon.partition_top(
+        bad_axis, bad_col, skewed, largest_key = _buckets.partition_top(
             coords, shp, values, low, _max_bucket(), keys, vals, starts, threads(n)
         )
         if bad_axis >= 0:
@@ -238,7 +239,7 @@ def _canonical_buckets(
         return None
     runs = np.empty(nbuck, dtype=np.int64)
     code = POLICY_CODES[policy]
-    _canon.sort_buckets(keys, vals, starts, low, shp, code, logical, grid, runs, threads(n))
+    _buckets.sort_buckets(keys, vals, starts, low, shp, code, logical, grid, runs, threads(n))
     del keys
     total = int(runs.sum())
     if policy == "error" and total < n:
@@ -246,7 +247,7 @@ def _canonical_buckets(
     if policy in ("keep", "error") or total == n:
         return grid, vals, None, policy != "keep" or total == n
     del grid
-    _canon.compact(buf, vals, starts, runs, nd, threads(n))
+    _buckets.compact(buf, vals, starts, runs, nd, threads(n))
     # the buffers own their memory and nothing else views them: shrink in place
     buf.resize(nd * total, refcheck=False)
     vals.resize(total, refcheck=False)

@@ -337,30 +337,26 @@ class COO:
         if not isinstance(d, Mapping):
             raise TypeError(f"d must be a mapping of coordinate tuples to values, got {_show(d)}")
         keys = [k if isinstance(k, tuple) else (k,) for k in d]
+        for key in keys:
+            if not all(isinstance(c, (int, np.integer)) and not isinstance(c, (bool, np.bool_))
+                       for c in key):
+                raise TypeError(f"d must have integer coordinate keys, got {_show(key)}")
         lengths = {len(k) for k in keys}
         if len(lengths) > 1:
-            short = min(keys, key=len)
-            long = max(keys, key=len)
-            raise ValueError(
-                f"d has keys of inconsistent length: {short!r} and {long!r}"
-            )
+            short, long = min(keys, key=len), max(keys, key=len)
+            raise ValueError(f"d has keys of inconsistent length: {short!r} and {long!r}")
         if shape is not None:
             dims = checked_shape(shape, namespace())
-            ndim = len(dims)
-            if lengths and lengths != {ndim}:
-                raise ValueError(
-                    f"d has keys of length {lengths.pop()} but shape {dims} has {ndim} dimensions"
-                )
+            if lengths and lengths != {len(dims)}:
+                raise ValueError(f"d has keys of length {lengths.pop()} but shape {dims} has "
+                                 f"{len(dims)} dimensions")
         elif not keys:
             raise ValueError("shape is required when d is empty")
         ndim = lengths.pop() if lengths else len(dims)
-        raw = np.array(keys) if keys else np.zeros((0, ndim), dtype=np.int64)
-        if raw.dtype.kind not in "iu":
-            raise TypeError(f"d must have integer coordinate keys, got {_show(keys[0])} ...")
         try:
-            coords = raw.astype(np.int64).reshape(len(keys), ndim).T
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise TypeError(f"d must have integer coordinate keys: {exc}") from None
+            coords = np.array(keys, dtype=np.int64).reshape(len(keys), ndim).T
+        except OverflowError as exc:
+            raise IndexError(f"d has a coordinate beyond int64: {exc}") from None
         values = np.asarray(list(d.values()), dtype=dtype)
         if values.ndim != 1:
             raise ValueError(f"d must have scalar values, got an array of shape {values.shape}")

@@ -112,17 +112,14 @@ class IsinMask(BackendBenchmark):
             return sync(self.jit_am(self.x, self.ids))
         return sync(am.isin_mask(self.x, self.ids))
 
-    def time_arraymask_two_threads(self, backend: str, case: str) -> Any:
-        """The compiled kernel with 2 OpenMP threads (the default is 1)."""
+    def time_arraymask_one_thread(self, backend: str, case: str) -> Any:
+        """The compiled kernel on one thread (the default follows the thread policy)."""
         if backend not in {"numpy", "torch"}:
             raise NotImplementedError
-        from arraymask.masks import select
+        from arraymask._backend import override_threads
 
-        select._ISIN_THREADS = 2
-        try:
+        with override_threads(1):
             return sync(am.isin_mask(self.x, self.ids))
-        finally:
-            select._ISIN_THREADS = 1
 
     def time_peer_isin(self, backend: str, case: str) -> Any:
         if backend == "jax":

@@ -35,7 +35,7 @@ def _twin_bernoulli(seed: int) -> Any:
     """The array-API path on NumPy: hash as array operations, integer compare."""
     import array_api_compat.numpy as xnp
 
-    from arraymask import _rng_generic
+    from arraymask.random import _generic as _rng_generic
 
     words = _rng_generic.bits_array(SHAPE, seed, xnp)
     return words < xnp.asarray(int(RATE * 2**32), dtype=xnp.uint32)
@@ -46,7 +46,7 @@ def _twin_exact(seed: int) -> Any:
     import array_api_compat.numpy as xnp
 
     import arraymask as am
-    from arraymask import _rng_generic
+    from arraymask.random import _generic as _rng_generic
 
     keys = _rng_generic.bits_array(SHAPE, seed, xnp)
     return am.topk_mask(keys, K, axis=-1, largest=False, ties="index")

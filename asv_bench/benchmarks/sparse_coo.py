@@ -158,7 +158,7 @@ class Canonical:
 
 
 class ThreadScaling:
-    """The same kernels on one core and on two (``_kernels.THREADS``)."""
+    """The same kernels on one core and on two (``arraymask._backend.override_threads``)."""
 
     params: ClassVar[list] = [
         ["from_dense_0.001", "from_dense_0.1", "canonical_2d", "canonical_3d"],
@@ -168,10 +168,9 @@ class ThreadScaling:
     timeout = 600
 
     def setup(self, case: str, threads: int) -> None:
-        from arraymask.sparse import _kernels
+        from arraymask._backend import override_threads
 
-        self._kernels = _kernels
-        self._saved = _kernels.THREADS
+        self._threads = override_threads(threads)
         rng = np.random.default_rng(2)
         if case.startswith("from_dense"):
             density = float(case.rsplit("_", 1)[1])
@@ -186,10 +185,10 @@ class ThreadScaling:
             coords = np.stack([rng.integers(0, s, n) for s in shape])
             coo = COO(coords, rng.random(n), shape, check=False)
             self.run = lambda: coo.canonical("sum")
-        _kernels.THREADS = threads
+        self._threads.__enter__()
 
     def teardown(self, case: str, threads: int) -> None:
-        self._kernels.THREADS = self._saved
+        self._threads.__exit__(None, None, None)
 
     def time_arraymask(self, case: str, threads: int) -> Any:
         return self.run()

@@ -128,8 +128,9 @@ def test_bucket_sort_agrees_with_reference_and_twin(data, policy, bucket):
 def test_bucket_sort_routes(small_buckets, monkeypatch):
     """Spread keys take buckets; keys narrower than the shape a second partition;
     clustered keys the LSD sort; duplicates a compaction."""
-    names = ("partition_top", "sort_buckets", "compact", "radix_sort_kv")
-    calls = {name: spy_on(monkeypatch, _kernels._canon, name) for name in names}
+    modules = {"partition_top": _kernels._buckets, "sort_buckets": _kernels._buckets,
+               "compact": _kernels._buckets, "radix_sort_kv": _kernels._canon}
+    calls = {name: spy_on(monkeypatch, module, name) for name, module in modules.items()}
     rng = np.random.default_rng(5)
     shape = (2**20, 2**20)
     spread = np.stack([rng.integers(0, 2**20, 500) for _ in shape])
