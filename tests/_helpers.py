@@ -23,6 +23,7 @@ ALL_BACKENDS = [
     "numpy",
     "numpy_readonly",
     "array_api_strict",
+    "array_api_strict_device1",
     "array_api_strict_static",
     "torch",
     "jax",
@@ -48,6 +49,11 @@ class Backend:
         return compat.array_namespace(self.asarray(np.zeros(1)))
 
     @property
+    def has_float16(self) -> bool:
+        """The backend holds float16 arrays (array-api-strict has no float16)."""
+        return not self.name.startswith("array_api_strict")
+
+    @property
     def data_dependent_shapes(self) -> bool:
         return self.name not in {"array_api_strict_static", "jax"}
 
@@ -65,6 +71,8 @@ class Backend:
             return self.module.from_array(host, chunks=chunks or ())
         if self.name == "cupy":
             return self.module.asarray(host)
+        if self.device is not None:
+            return self.module.asarray(host, device=self.device)
         return self.module.asarray(host)
 
     def to_numpy(self, x: Any) -> np.ndarray:
@@ -121,6 +129,9 @@ def make_backend(name: str) -> Backend:
         return Backend(name, np, readonly=True)
     if name == "array_api_strict":
         return Backend(name, pytest.importorskip("array_api_strict"))
+    if name == "array_api_strict_device1":
+        mod = pytest.importorskip("array_api_strict")
+        return Backend(name, mod, device=mod.Device("device1"))
     if name == "array_api_strict_static":
         mod = pytest.importorskip("array_api_strict")
         return Backend(name, mod, flags={"boolean_indexing": False, "data_dependent_shapes": False})

@@ -43,6 +43,7 @@ from .._validate import (
     check_flag,
     check_int,
     check_unit_interval,
+    kind_of,
     normalize_axis,
     real_input,
 )
@@ -235,8 +236,9 @@ def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: Modu
     """``floor|round|ceil(fraction * n)`` computed in float64."""
     if not (is_array(fraction) or is_sequence(fraction)) or getattr(fraction, "ndim", 1) == 0:
         if is_array(fraction):
-            if not xp.isdtype(fraction.dtype, "real floating"):  # type: ignore[attr-defined]
-                raise TypeError(f"fraction must be a real number, got dtype {fraction.dtype}")  # type: ignore[attr-defined]
+            dtype = fraction.dtype  # type: ignore[attr-defined]
+            if kind_of(dtype) != "f":
+                raise TypeError(f"fraction must be a real number, got dtype {dtype}")
             fraction = float(fraction)  # type: ignore[arg-type]
         f = check_unit_interval(fraction, "fraction")  # type: ignore[arg-type]
         scaled = f * n  # a Python float: float64
@@ -245,12 +247,13 @@ def _fraction_counts(fraction: object, n: int, rounding: str, x: Array, xp: Modu
         return min(n, count)
     farr = _param_array(fraction, "fraction", x, xp)
     fx = namespace(farr)
-    if not fx.isdtype(farr.dtype, ("real floating", "integral")):
+    if kind_of(farr.dtype) not in ("f", "i", "u"):
         raise TypeError(f"fraction must be an array of real numbers, got dtype {farr.dtype}")
     _check_batch_shape(tuple(farr.shape), batch, "fraction", axis)
-    if farr.size:
-        bad = fx.isnan(farr) | (farr < 0) | (farr > 1) if fx.isdtype(
-            farr.dtype, "real floating") else (farr < 0) | (farr > 1)
+    if farr.size and not is_traced(farr):
+        bad = (farr < 0) | (farr > 1)
+        if kind_of(farr.dtype) == "f":
+            bad = bad | fx.isnan(farr)
         if bool(fx.any(bad)):
             raise ValueError("fraction must be in [0, 1], got values outside it")
     host = host_view(farr)

@@ -93,7 +93,8 @@ def test_lengths_python_lists_follow_xp_and_device(backend):
     got = am.lengths_mask([2, 4, 3], 5, xp=backend.module, device=backend.device)
     like = backend.asarray(np.zeros(1, dtype=np.int64))
     assert_equal(got, ref_lengths(np.array([2, 4, 3]), 5), like=like)
-    assert_equal(am.lengths_mask([], xp=backend.module), np.zeros((0, 0), dtype=bool), like=like)
+    assert_equal(am.lengths_mask([], xp=backend.module, device=backend.device),
+                 np.zeros((0, 0), dtype=bool), like=like)
 
 
 def test_lengths_default_namespace_is_numpy():
