@@ -8,6 +8,7 @@ import pytest
 da = pytest.importorskip("dask.array")
 
 from _dask_helpers import Tripwire, chunked, no_compute  # noqa: E402
+from _helpers import to_numpy  # noqa: E402
 
 import arraymask as am  # noqa: E402
 from arraymask import random as amr  # noqa: E402
@@ -88,3 +89,36 @@ def test_unknown_chunks_in_shape_dependent_masks_give_a_clear_error():
         am.lengths_mask(z, 4)
     with pytest.raises(ValueError, match="x has unknown chunk sizes along axis 0"):
         am.masked_fill(z, z > 5, 0)
+
+
+# A bad value in a Dask argument raises the contracted exception at the
+# latest when the result is computed (docs/guarantees.md lists which checks
+# are eager). Each case: the call, and whether the error may wait for compute.
+BAD_VALUES = [
+    ("negative length", ValueError, "non-negative", True,
+     lambda da: am.lengths_mask(da.from_array(np.array([2, -1, 3]), chunks=2), 4)),
+    ("index past the end", IndexError, "out of range", True,
+     lambda da: am.index_mask(da.from_array(np.array([[0, 9]]), chunks=1), 4)),
+    ("index before the start", IndexError, "out of range", True,
+     lambda da: am.index_mask(da.from_array(np.array([[-5, 1]]), chunks=1), 4)),
+    ("k above n", ValueError, "k must satisfy", False,
+     lambda da: am.topk_mask(da.ones((2, 3), chunks=1), da.from_array(np.array([1, 4])))),
+    ("fraction above 1", ValueError, "fraction must be in", False,
+     lambda da: am.top_fraction_mask(da.ones((2, 3), chunks=1),
+                                     da.from_array(np.array([0.5, 1.5])), axis=-1)),
+    ("rate below 0", ValueError, "rate must be in", False,
+     lambda da: am.random_mask((2, 3), da.from_array(np.array([0.5, -0.1])), seed=1)),
+    ("coordinate out of range", IndexError, "out of range", False,
+     lambda da: am.COO(da.from_array(np.array([[0, 7]])), da.ones(2), (5,))),
+    ("fill value out of range", ValueError, "out of range", False,
+     lambda da: am.COO.from_dense(da.zeros(4, dtype=np.uint8, chunks=2), fill_value=300)),
+]
+
+
+@pytest.mark.parametrize(("what", "exc", "match", "lazy", "call"), BAD_VALUES,
+                         ids=[case[0] for case in BAD_VALUES])
+def test_bad_values_raise_at_the_latest_when_computed(what, exc, match, lazy, call):
+    with pytest.raises(exc, match=match):
+        result = call(da)
+        assert lazy, f"{what}: the check should have run at call time"
+        to_numpy(result.compute() if isinstance(result, am.COO) else result)
