@@ -198,3 +198,44 @@ cdef inline void combine(dense_t* acc, dense_t v, int policy, bint logical) noex
                     acc[0] = v
             elif v > acc[0]:
                 acc[0] = v
+
+
+cdef inline dense_t value_at(const dense_t* base, Py_ssize_t bstride, const int64_t* perm,
+                             Py_ssize_t j) noexcept nogil:
+    """Entry ``j`` of a run: ``base`` with byte stride ``bstride``, through ``perm`` if given."""
+    cdef Py_ssize_t at = perm[j] if perm != NULL else j
+    return (<const dense_t*>(<const char*>base + at * bstride))[0]
+
+
+cdef inline dense_t pair_sum(const dense_t* base, Py_ssize_t bstride, const int64_t* perm,
+                             Py_ssize_t lo, Py_ssize_t n) noexcept nogil:
+    """Sum of entries ``lo .. lo + n - 1`` of a run by the pairwise tree.
+
+    The run splits at the largest power of two below its length: the order of
+    additions that ``arraymask.sparse._generic`` reproduces with array
+    operations, so floating-point sums of duplicates agree bit for bit.
+    """
+    cdef Py_ssize_t h = 1
+    if n == 1:
+        return value_at(base, bstride, perm, lo)
+    while 2 * h < n:
+        h *= 2
+    return (pair_sum(base, bstride, perm, lo, h)
+            + pair_sum(base, bstride, perm, lo + h, n - h))
+
+
+cdef inline dense_t reduce_run(const dense_t* base, Py_ssize_t bstride, const int64_t* perm,
+                               Py_ssize_t n, int policy, bint logical) noexcept nogil:
+    """A duplicate policy applied to one run of ``n >= 1`` values (see :func:`value_at`).
+
+    Sums add by :func:`pair_sum` (for integers the order does not matter, they
+    wrap); ``logical`` (bool) sums are an OR; the other policies go in order.
+    """
+    cdef dense_t acc
+    cdef Py_ssize_t j
+    if policy == P_SUM and not logical and n > 2:
+        return pair_sum(base, bstride, perm, 0, n)
+    acc = value_at(base, bstride, perm, 0)
+    for j in range(1, n):
+        combine(&acc, value_at(base, bstride, perm, j), policy, logical)
+    return acc

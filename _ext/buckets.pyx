@@ -13,8 +13,8 @@ from libc.string cimport memcpy, memmove, memset
 
 from _fused cimport dense_t
 from _shared cimport (
-    AHEAD, MAX_NDIM, P_ERROR, P_KEEP, Columns, Divisor, chunk_plan, columns_of, combine,
-    digit_count, divisors, key_at, prefetch, prefetch_column, prefetch_w, unlinear,
+    AHEAD, MAX_NDIM, P_ERROR, P_KEEP, Columns, Divisor, chunk_plan, columns_of, digit_count,
+    divisors, key_at, prefetch, prefetch_column, prefetch_w, reduce_run, unlinear,
 )
 
 # For large unsorted inputs: one pass validates the coordinates and counts
@@ -231,7 +231,7 @@ cdef Py_ssize_t _sort_bucket(uint64_t* keys, dense_t* vals, Py_ssize_t m, int lo
     cdef Py_ssize_t j, runs = 0
     cdef uint64_t prefix, imask, lowmask, key
     cdef uint64_t* srt
-    cdef dense_t acc
+    cdef Py_ssize_t first
     if m == 0:
         return 0
     while (<Py_ssize_t>1 << ib) < m:
@@ -264,13 +264,12 @@ cdef Py_ssize_t _sort_bucket(uint64_t* keys, dense_t* vals, Py_ssize_t m, int lo
     j = 0
     while j < m:
         key = ka[j]
-        acc = vb[j]
+        first = j
         j += 1
         while j < m and ka[j] == key:
-            combine(&acc, vb[j], policy, logical)
             j += 1
         ka[runs] = key
-        vals[runs] = acc
+        vals[runs] = reduce_run(vb + first, sizeof(dense_t), NULL, j - first, policy, logical)
         runs += 1
     _unlinear_block(ka, runs, dv, nd, oc, stride, base)
     return runs

@@ -25,8 +25,8 @@ from libc.string cimport memcpy, memset
 
 from _fused cimport dense_t
 from _shared cimport (
-    AHEAD, MAX_NDIM, P_KEEP, Columns, Divisor, chunk_plan, columns_of, combine, digit_count,
-    divisors, exclusive_scan, prefetch, prefetch_column, prefetch_w, unlinear,
+    AHEAD, MAX_NDIM, P_KEEP, Columns, Divisor, chunk_plan, columns_of, digit_count, divisors,
+    exclusive_scan, prefetch, prefetch_column, prefetch_w, reduce_run, unlinear,
 )
 
 # ------------------------------------------------------------ radix sorting
@@ -325,16 +325,14 @@ cdef void _reduce_chunk(const uint64_t* keys, Py_ssize_t lo, Py_ssize_t hi, cons
     """Reduce the runs that start in ``[lo, hi)`` (runs never cross ``hi``) into slot ``o`` on."""
     cdef Py_ssize_t i = lo, j
     cdef uint64_t key
-    cdef dense_t acc
+    cdef Py_ssize_t vstride = values.strides[0]
     while i < hi:
         key = keys[i]
-        acc = values[i]
         j = i + 1
         if policy != P_KEEP:
             while j < hi and keys[j] == key:
-                combine(&acc, values[j], policy, logical)
                 j += 1
-        ov[o] = acc
+        ov[o] = reduce_run(&values[i], vstride, NULL, j - i, policy, logical)
         if oc != NULL:
             unlinear(key, dv, nd, oc, stride, o)
         o += 1
@@ -424,17 +422,17 @@ def reduce_perm(const int64_t[:, :] coords, const int64_t[::1] perm,
                 int64_t[:, ::1] out_coords, dense_t[::1] out_values):
     """Like :func:`reduce_keys` for columns taken in ``perm`` order (general path)."""
     cdef Py_ssize_t n = perm.shape[0], nd = coords.shape[0], i, j, a, o = 0
-    cdef dense_t acc
+    cdef Py_ssize_t vstride = values.strides[0]
+    if n == 0:
+        return
     with nogil:
         i = 0
         while i < n:
-            acc = values[perm[i]]
             j = i + 1
             if policy != P_KEEP:
                 while j < n and _same_column(coords, perm[j], perm[i]):
-                    combine(&acc, values[perm[j]], policy, logical)
                     j += 1
-            out_values[o] = acc
+            out_values[o] = reduce_run(&values[0], vstride, &perm[i], j - i, policy, logical)
             for a in range(nd):
                 out_coords[a, o] = coords[a, perm[i]]
             o += 1

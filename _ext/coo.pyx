@@ -319,13 +319,29 @@ def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] 
 
 def scatter(const int64_t[:, :] coords, const int64_t[::1] shape, const dense_t[:] values,
             dense_t[::1] out):
-    """``out.reshape(shape)[tuple(coords)] = values`` (coordinates in range, no duplicates)."""
+    """``out.reshape(shape)[tuple(coords)] = values``; returns the first bad column or -1.
+
+    Every coordinate is compared with the shape before it is used (two
+    predictable branches per entry), so a COO built with ``check=False`` on
+    out-of-range coordinates can never write outside ``out``: the wrapper
+    raises ``IndexError`` for the column returned. ``out`` holds
+    ``prod(shape)`` entries.
+    """
     cdef Py_ssize_t nd = coords.shape[0], n = coords.shape[1], i, a
-    cdef int64_t key
+    cdef uint64_t key, c
+    cdef Py_ssize_t bad = -1
+    if values.shape[0] < n or (nd > 0 and n > 0 and shape.shape[0] < nd):
+        raise ValueError("scatter: fewer values or shape entries than coordinates")
     with nogil:
         for i in range(n):
             key = 0
             for a in range(nd):
-                key = key * shape[a] + coords[a, i]
+                c = <uint64_t>coords[a, i]
+                if c >= <uint64_t>shape[a]:
+                    bad = i
+                    break
+                key = key * <uint64_t>shape[a] + c
+            if bad >= 0:
+                break
             out[key] = values[i]
-
+    return bad

@@ -27,6 +27,7 @@ from ._backend import (
     namespace,
     new_array,
     require_known_chunks,
+    sparse_layout,
     to_device,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "check_int",
     "check_shape",
     "check_unit_interval",
+    "dense_input",
     "exact_values",
     "int_array",
     "is_integer_dtype",
@@ -368,10 +370,22 @@ def _represents(dtype: np.dtype, v: Any) -> bool:
 # ---------------------------------------------------------------- arrays
 
 
+def dense_input(x: Any, name: str) -> Any:
+    """``x`` itself; ``TypeError`` naming ``name`` for a sparse array (torch sparse)."""
+    layout = sparse_layout(x)
+    if layout is not None:
+        raise TypeError(
+            f"{name} must be a dense array, got a sparse tensor (layout {layout}); "
+            "use COO.from_sparse, or .to_dense() first"
+        )
+    return x
+
+
 def require_array(x: object, name: str) -> None:
-    """``TypeError`` unless ``x`` is an array of a supported namespace."""
+    """``TypeError`` unless ``x`` is a dense array of a supported namespace."""
     if not is_array(x):
         raise TypeError(f"{name} must be an array, got {type(x).__name__}")
+    dense_input(x, name)
 
 
 def real_input(x: object, name: str) -> tuple[Array, ModuleType]:
@@ -380,6 +394,7 @@ def real_input(x: object, name: str) -> tuple[Array, ModuleType]:
         if not is_sequence(x):
             raise TypeError(f"{name} must be an array, got {type(x).__name__}")
         x = np.asarray(x)
+    dense_input(x, name)
     xp = namespace(x)
     dtype = x.dtype  # type: ignore[attr-defined]
     if kind_of(dtype) not in ("b", "i", "u", "f"):
@@ -404,6 +419,7 @@ def int_array(
     """
     ns = namespace(obj, xp=xp)
     if is_array(obj):
+        dense_input(obj, name)
         if not is_integer_dtype(obj.dtype):  # type: ignore[attr-defined]
             raise TypeError(
                 f"{name} must be an array of integers, got dtype {obj.dtype}"  # type: ignore[attr-defined]
@@ -437,7 +453,7 @@ def bool_array(mask: object, name: str, xp: ModuleType, like: Array | None = Non
     """``mask`` as a boolean array of ``xp`` (sequences go to ``like``'s device)."""
     arr: Any
     if is_array(mask):
-        arr = mask
+        arr = dense_input(mask, name)
     elif is_sequence(mask) or isinstance(mask, (bool, np.bool_)):
         device = None if like is None else device_of(like)
         arr = new_array(np.asarray(mask), xp, device=device)

@@ -30,6 +30,7 @@ from ._namespace import (
     namespace_of_module,
     native,
     new_array,
+    sparse_layout,
     to_device,
     values_known,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "new_array",
     "override_threads",
     "require_known_chunks",
+    "sparse_layout",
     "threads",
     "to_device",
     "to_host",

@@ -27,13 +27,15 @@ def native_order(x: np.ndarray) -> np.ndarray:
 def host_view(x: Array) -> np.ndarray | None:
     """Zero-copy NumPy view of a CPU array, or ``None`` if there is none.
 
-    NumPy arrays come back as they are; CPU torch tensors as
+    NumPy arrays come back as they are (in native byte order: a
+    byte-swapped array, as read from a big-endian file, is copied once, since
+    the kernels read raw bits); CPU torch tensors as
     ``tensor.detach().numpy()`` (shared memory). Anything else (GPU arrays,
     JAX, Dask, array-api-strict, torch's bfloat16 or conjugate views) gives
     ``None``: the caller takes its array-API path.
     """
     if type(x) is np.ndarray:
-        return x
+        return native_order(x)
     if compat.is_torch_array(x):
         torch = sys.modules["torch"]
         if (

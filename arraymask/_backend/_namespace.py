@@ -36,6 +36,7 @@ __all__ = [
     "namespace_of_module",
     "native",
     "new_array",
+    "sparse_layout",
     "to_device",
     "values_known",
 ]
@@ -246,6 +247,15 @@ def namespace(*arrays: object, xp: ModuleType | str | None = None) -> ModuleType
             )
         return ns
     return _NUMPY if xp is None else namespace_of_module(xp)
+
+
+def sparse_layout(x: object) -> str | None:
+    """The layout of a sparse array (a torch sparse tensor), None for a dense one."""
+    if compat.is_torch_array(x):
+        torch = sys.modules["torch"]
+        if x.layout != torch.strided:  # type: ignore[attr-defined]
+            return str(x.layout)  # type: ignore[attr-defined]
+    return None
 
 
 def is_traced(x: object) -> bool:

@@ -16,9 +16,9 @@ shapes are read back with ``int()`` (a device synchronisation, unavoidable
 when an output's size depends on values). Reductions that do not depend on
 the order of operations (min, max, integer and boolean sums, first, last)
 are computed by a segmented scan; floating-point sums add the elements of
-each run one after the other in original order, exactly like the compiled
-kernel (a run longer than :data:`SEQUENTIAL_SUM_LIMIT` falls back to a
-segmented scan, whose rounding may differ in the last bits).
+each run by the pairwise tree of the compiled kernels (the run split at the
+largest power of two below its length, entries in original order), so the
+sums agree bit for bit.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from .._backend import capabilities, device_of, index_dtype, key_limit
 from ._common import ORDER_NONDECREASING, ORDER_STRICT, ORDER_UNSORTED, out_of_range
 
 __all__ = [
-    "SEQUENTIAL_SUM_LIMIT",
     "canonicalize",
     "coo_to_dense",
     "dense_to_coo",
@@ -42,10 +41,6 @@ __all__ = [
     "scan",
     "sort_order",
 ]
-
-#: Longest run of one coordinate that a floating-point sum adds sequentially.
-SEQUENTIAL_SUM_LIMIT = 256
-
 
 def _prod(shape: tuple[int, ...]) -> int:
     out = 1
@@ -98,14 +93,9 @@ def scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> tuple[int, int,
     ndim, nnz = coords.shape
     if nnz == 0:
         return -1, -1, ORDER_STRICT
-    if ndim:
-        limits = xp.asarray(list(shape), dtype=coords.dtype, device=device_of(coords))
-        bad = (coords < 0) | (coords >= limits[:, None])
-        col_bad = xp.any(bad, axis=0)
-        if bool(xp.any(col_bad)):
-            col = int(xp.argmax(xp.astype(col_bad, xp.int8)))
-            axis = int(xp.argmax(xp.astype(bad[:, col], xp.int8)))
-            return axis, col, -1
+    axis, col = _first_out_of_range(coords, shape, xp)
+    if axis >= 0:
+        return axis, col, -1
     if nnz == 1:
         return -1, -1, ORDER_STRICT
     if ndim == 0:
@@ -116,6 +106,19 @@ def scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> tuple[int, int,
     if bool(xp.any(cmp == 0)):
         return -1, -1, ORDER_NONDECREASING
     return -1, -1, ORDER_STRICT
+
+
+def _first_out_of_range(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> tuple[int, int]:
+    """``(axis, column)`` of the first coordinate outside ``[0, shape)``, or ``(-1, -1)``."""
+    if not coords.shape[0] or not coords.shape[1]:
+        return -1, -1
+    limits = xp.asarray(list(shape), dtype=coords.dtype, device=device_of(coords))
+    bad = (coords < 0) | (coords >= limits[:, None])
+    col_bad = xp.any(bad, axis=0)
+    if not bool(xp.any(col_bad)):
+        return -1, -1
+    col = int(xp.argmax(xp.astype(col_bad, xp.int8)))
+    return int(xp.argmax(xp.astype(bad[:, col], xp.int8))), col
 
 
 def _compare_adjacent(coords: Any, xp: ModuleType) -> Any:
@@ -160,14 +163,27 @@ def _segmented_scan(values: Any, run_start: Any, max_run: int, op: Any, xp: Modu
     return values
 
 
-def _sequential_sum(values: Any, starts: Any, lengths: Any, max_run: int, xp: ModuleType) -> Any:
-    """Sum of each run, adding its elements one after the other."""
-    acc = _take(values, starts, xp)
-    last = values.shape[0] - 1
-    for j in range(1, max_run):
-        pos = xp.minimum(starts + j, xp.asarray(last, dtype=starts.dtype, device=device_of(starts)))
-        acc = xp.where(lengths > j, acc + _take(values, pos, xp), acc)
-    return acc
+def _pairwise_sum(values: Any, run_start: Any, run_end: Any, starts: Any, max_run: int,
+                  xp: ModuleType) -> Any:
+    """Sum of each run by the pairwise tree of the compiled kernels (``pair_sum``).
+
+    Level ``d = 1, 2, 4, ...``: the entry at run-relative position ``r`` (a
+    multiple of ``2d``) adds the partial sum ``d`` places on, if that is still
+    in the run. The tree splits every run at the largest power of two below
+    its length, so every backend adds the same operands in the same order.
+    """
+    n = values.shape[0]
+    pos = xp.arange(n, dtype=run_start.dtype, device=device_of(values))
+    rel = pos - run_start
+    acc = values
+    last = xp.asarray(n - 1, dtype=pos.dtype, device=device_of(values))
+    d = 1
+    while d < max_run:
+        partner = xp.minimum(pos + d, last)
+        take = (rel % (2 * d) == 0) & (pos + d < run_end)
+        acc = xp.where(take, acc + _take(acc, partner, xp), acc)
+        d *= 2
+    return _take(acc, starts, xp)
 
 
 def _is_float(dtype: Any, xp: ModuleType) -> bool:
@@ -213,10 +229,11 @@ def reduce_sorted(
         return oc, xp.astype(ov, xp.float16), None
     lengths = ends - starts
     max_run = int(xp.max(lengths))
-    if policy == "sum" and _is_float(values.dtype, xp) and max_run <= SEQUENTIAL_SUM_LIMIT:
-        return out_coords, _sequential_sum(values, starts, lengths, max_run, xp), None
     run_id = xp.cumulative_sum(xp.astype(new, idt)) - 1
     run_start = xp.take(starts, run_id)
+    if policy == "sum" and _is_float(values.dtype, xp):
+        run_end = xp.take(ends, run_id)
+        return out_coords, _pairwise_sum(values, run_start, run_end, starts, max_run, xp), None
     is_bool = values.dtype == xp.bool
     if policy == "sum":
         op = xp.logical_or if is_bool else (lambda a, b: a + b)
@@ -252,8 +269,13 @@ def coo_to_dense(
 ) -> Any:
     """Dense array of ``shape`` holding ``values`` at canonical ``coords``.
 
-    ``coords`` must be canonical (sorted, no duplicates).
+    ``coords`` must be canonical (sorted, no duplicates); a coordinate out of
+    range (possible only in a COO built with ``check=False``) raises
+    ``IndexError``, as in the compiled kernel.
     """
+    axis, col = _first_out_of_range(coords, shape, xp)
+    if axis >= 0:
+        raise out_of_range(coords, axis, col, shape)
     size = _prod(shape)
     dev = device_of(values)
     idt = index_dtype(xp)

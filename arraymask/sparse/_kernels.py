@@ -394,5 +394,8 @@ def coo_to_dense(
     if coords.dtype != np.int64:
         coords = coords.astype(np.int64)
     flat = _kernel_view(out.reshape(-1))[0]
-    _coo.scatter(coords, _shape_array(shape), _kernel_view(values)[0], flat)
+    bad = _coo.scatter(coords, _shape_array(shape), _kernel_view(values)[0], flat)
+    if bad >= 0:  # only a COO built with check=False gets here
+        axis = int(np.argmax((coords[:, bad] < 0) | (coords[:, bad] >= np.asarray(shape))))
+        raise out_of_range(coords, axis, bad, shape)
     return out

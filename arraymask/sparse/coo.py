@@ -19,6 +19,7 @@ import numpy as np
 
 from .._backend import (
     as_array,
+    key_limit,
     capabilities,
     device_of,
     from_host,
@@ -28,7 +29,7 @@ from .._backend import (
     namespace,
     require_known_chunks,
 )
-from .._validate import check_choice, is_integer_dtype, scalar_in_dtype
+from .._validate import check_choice, dense_input, is_integer_dtype, kind_of, scalar_in_dtype
 from . import _dask, _generic, _kernels
 from ._common import (
     DUPLICATE_POLICIES,
@@ -120,30 +121,28 @@ class COO:
         check: bool = True,
     ) -> None:
         xp = namespace(coords, values)
-        coords = as_array(coords, xp)
-        values = as_array(values, xp, device=device_of(coords))
-        idt = index_dtype(xp)
+        coords = dense_input(as_array(coords, xp), "coords")
+        values = dense_input(as_array(values, xp, device=device_of(coords)), "values")
+        # O(1) checks always run: check=False skips only the O(nnz) scan
+        dims = checked_shape(shape, xp)
+        if not is_integer_dtype(coords.dtype):
+            raise TypeError(f"coords must have an integer dtype, got {coords.dtype}")
+        if coords.ndim != 2 or coords.shape[0] != len(dims):
+            raise ValueError(
+                f"coords must have shape (ndim, nnz) = ({len(dims)}, nnz) for shape "
+                f"{dims}, got {tuple(coords.shape)}"
+            )
+        if values.ndim != 1 or values.shape[0] != coords.shape[1]:
+            raise ValueError(
+                f"values must have shape (nnz,) = ({coords.shape[1]},), got {tuple(values.shape)}"
+            )
+        dc, dv = device_of(coords), device_of(values)
+        if dc != dv:
+            raise ValueError(f"coords and values must be on one device, got {dc} and {dv}")
         if check:
-            dims = checked_shape(shape, xp)
-            if not is_integer_dtype(coords.dtype):
-                raise TypeError(f"coords must have an integer dtype, got {coords.dtype}")
-            if coords.ndim != 2 or coords.shape[0] != len(dims):
-                raise ValueError(
-                    f"coords must have shape (ndim, nnz) = ({len(dims)}, nnz) for shape "
-                    f"{dims}, got {tuple(coords.shape)}"
-                )
-            if values.ndim != 1 or values.shape[0] != coords.shape[1]:
-                raise ValueError(
-                    f"values must have shape (nnz,) = ({coords.shape[1]},), "
-                    f"got {tuple(values.shape)}"
-                )
-            dc, dv = device_of(coords), device_of(values)
-            if dc != dv:
-                raise ValueError(f"coords and values must be on one device, got {dc} and {dv}")
-        else:
-            dims = tuple(int(d) for d in shape)
-        if coords.dtype != idt:
-            coords = xp.astype(coords, idt)
+            _check_unsigned_range(coords, dims, xp)
+        if coords.dtype != index_dtype(xp):
+            coords = xp.astype(coords, index_dtype(xp))
         is_canonical = bool(canonical)
         if check:
             status = _scan(coords, dims, xp)
@@ -259,7 +258,7 @@ class COO:
         ([[0, 1], [1, 1]], [1.5, nan])
         """
         xp = namespace(x)
-        x = as_array(x, xp)
+        x = dense_input(as_array(x, xp), "x")
         fill_value = _check_fill(fill_value, x.dtype)
         if capabilities(xp).lazy:
             require_known_chunks(x, "x")
@@ -288,14 +287,14 @@ class COO:
         [1, 4]
         """
         xp = namespace(mask, values)
-        mask = as_array(mask, xp)
+        mask = dense_input(as_array(mask, xp), "mask")
         if mask.dtype != xp.bool:
             raise TypeError(f"mask must have a boolean dtype, got {mask.dtype}")
         lazy = capabilities(xp).lazy
         if lazy:
             require_known_chunks(mask, "mask")
         if values is not None:
-            values = as_array(values, xp, device=device_of(mask))
+            values = dense_input(as_array(values, xp, device=device_of(mask)), "values")
             if lazy:
                 require_known_chunks(values, "values")
             if tuple(values.shape) != tuple(mask.shape):
@@ -590,6 +589,21 @@ def _check_fill(fill_value: Any, dtype: Any) -> Any:
             raise ValueError(f"fill_value must be a scalar, got shape {tuple(fill_value.shape)}")
         fill_value = fill_value.item() if hasattr(fill_value, "item") else complex(fill_value)
     return scalar_in_dtype(fill_value, dtype, "fill_value", what="a scalar number")
+
+
+def _check_unsigned_range(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> None:
+    """Unsigned coordinates beyond the index dtype: ``IndexError`` with their true value.
+
+    (Cast to int64 they would wrap to negative numbers and be reported so.)
+    """
+    if kind_of(coords.dtype) != "u" or coords.shape[1] == 0:
+        return
+    limit = key_limit(xp)
+    if int(xp.max(coords)) <= limit:
+        return
+    col = int(xp.argmax(xp.astype(xp.any(coords > limit, axis=0), xp.int8)))
+    axis = int(xp.argmax(xp.astype(coords[:, col] > limit, xp.int8)))
+    raise out_of_range(coords, axis, col, shape)
 
 
 def _scan(coords: Any, shape: tuple[int, ...], xp: ModuleType) -> int:

@@ -9,6 +9,17 @@ import numpy as np
 POLICIES = ("sum", "min", "max", "first", "last", "error", "keep")
 
 
+def pairwise_sum(run: np.ndarray) -> Any:
+    """The documented summation order: split at the largest power of two below the length."""
+    if run.shape[0] == 1:
+        return run[0]
+    half = 1
+    while 2 * half < run.shape[0]:
+        half *= 2
+    with np.errstate(all="ignore"):
+        return pairwise_sum(run[:half]) + pairwise_sum(run[half:])
+
+
 def reduce_run(run: np.ndarray, policy: str) -> Any:
     """Reduce the values of one run of equal coordinates, in original order."""
     if policy == "first":
@@ -16,6 +27,8 @@ def reduce_run(run: np.ndarray, policy: str) -> Any:
     if policy == "last":
         return run[-1]
     work = run.astype(np.float32) if run.dtype == np.float16 else run
+    if policy == "sum" and work.dtype.kind in "fc":
+        return np.asarray(pairwise_sum(work)).astype(run.dtype)
     ufunc = {"sum": np.add, "min": np.minimum, "max": np.maximum}[policy]
     with np.errstate(all="ignore"):
         out = ufunc.accumulate(work)[-1]  # sequential, left to right
@@ -64,7 +77,7 @@ def from_dense(x: np.ndarray, fill_value: Any = 0) -> tuple[np.ndarray, np.ndarr
 def to_dense(
     coords: np.ndarray, values: np.ndarray, shape: tuple[int, ...], fill_value: Any = 0
 ) -> np.ndarray:
-    """Dense array, duplicates summed in original order."""
+    """Dense array, duplicates summed in the documented (pairwise) order."""
     c, v, _ = canonical(coords, values, shape, "sum")
     out = np.full(shape, fill_value, dtype=values.dtype)
     out[tuple(c)] = v

@@ -127,3 +127,36 @@ def test_twin_equals_kernel_on_backend(backend):
                                 backend.asarray(values_np), (4, 5), "sum", xp)
     np.testing.assert_array_equal(to_numpy(got[0]), host[0].astype(index_dtype(backend)))
     np.testing.assert_array_equal(to_numpy(got[1]), host[1])
+
+
+@pytest.mark.parametrize("run", [3, 257, 1000])
+def test_duplicate_sums_are_identical_on_every_backend(backend, run):
+    """One summation order (the pairwise tree) on the compiled and the array-API routes."""
+    rng = np.random.default_rng(run)
+    n_other = 50
+    coords_np = np.concatenate([np.full(run, 7), rng.integers(0, 40, n_other)])[None, :]
+    values_np = (rng.standard_normal(run + n_other) * 10.0 ** rng.integers(-4, 5, run + n_other)
+                 ).astype(np.float32)
+    want = canonical(coords_np, values_np, (40,), "sum")
+    coo = COO(backend.asarray(coords_np), backend.asarray(values_np), (40,)).canonical("sum")
+    np.testing.assert_array_equal(to_numpy(coo.values), want[1], strict=True)
+    dense = COO(backend.asarray(coords_np), backend.asarray(values_np), (40,)).to_dense()
+    np.testing.assert_array_equal(to_numpy(dense), to_dense(coords_np, values_np, (40,)),
+                                  strict=True)
+
+
+def test_false_promises_with_check_false_never_read_or_write_out_of_bounds(backend):
+    """check=False skips the O(nnz) scan, never the O(1) shape checks or the kernels' bounds."""
+    coords = backend.asarray(np.array([[10**9]]))
+    coo = COO(coords, backend.asarray(np.ones(1)), (3,), canonical=True, check=False)
+    with pytest.raises(IndexError, match="out of range"):
+        to_numpy(coo.to_dense())
+    with pytest.raises(ValueError, match="values must have shape"):
+        COO(backend.asarray(np.array([[1, 0, 2]])), backend.asarray(np.array([10.0, 20.0])),
+            (3,), check=False)
+    with pytest.raises(ValueError, match="coords must have shape"):
+        COO(backend.asarray(np.array([[1, 0]])), backend.asarray(np.ones(2)), (3, 3), check=False)
+    bad = COO(backend.asarray(np.array([[2, -1, 0]])), backend.asarray(np.ones(3)), (3,),
+              check=False)
+    with pytest.raises(IndexError, match="out of range"):
+        bad.canonical()
