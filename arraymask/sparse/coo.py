@@ -19,13 +19,13 @@ import numpy as np
 
 from .._backend import (
     as_array,
-    key_limit,
     capabilities,
     device_of,
     from_host,
     host_view,
     index_dtype,
     is_array,
+    key_limit,
     namespace,
     require_known_chunks,
 )
