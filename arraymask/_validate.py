@@ -33,6 +33,7 @@ from ._backend import (
 
 __all__ = [
     "bool_array",
+    "broadcast_shape",
     "check_broadcast",
     "check_choice",
     "check_flag",
@@ -464,12 +465,27 @@ def bool_array(mask: object, name: str, xp: ModuleType, like: Array | None = Non
     return arr
 
 
+def broadcast_shape(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The broadcast of ``shapes``, or None when they do not broadcast (any ndim).
+
+    (``numpy.broadcast_shapes`` stops at 32 dimensions.)
+
+    >>> broadcast_shape((3, 1), (4,)), broadcast_shape((2,), (3,))
+    ((3, 4), None)
+    """
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for dims in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes], strict=True):
+        sizes = {int(d) for d in dims} - {1}
+        if len(sizes) > 1:
+            return None
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
 def check_broadcast(name: str, shape: tuple[int, ...], target: tuple[int, ...]) -> None:
     """``ValueError`` unless ``shape`` broadcasts to ``target`` without enlarging it."""
-    try:
-        together = np.broadcast_shapes(shape, target)
-    except ValueError:
-        together = None
+    together = broadcast_shape(shape, target)
     if together != target:
         raise ValueError(f"{name} of shape {shape} does not broadcast to x.shape {target}")
 

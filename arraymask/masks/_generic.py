@@ -87,8 +87,8 @@ def topk_last_axis(
     idx = index_dtype(xp)
     if isinstance(k, int):
         kk = xp.zeros_like(y[..., :1], dtype=idx) + k
-    else:
-        kk = xp.astype(k, idx)[..., None]
+    else:  # k broadcasts against the batch: give it the batch's ndim first
+        kk = xp.broadcast_to(xp.astype(k, idx), tuple(y.shape[:-1]))[..., None]
     if xp.isdtype(y.dtype, "real floating"):
         nan = xp.isnan(y)
         nnan = xp.sum(xp.astype(nan, idx), axis=-1, keepdims=True)
@@ -144,7 +144,7 @@ def nucleus_counts(probs: Array, p: float, axis: int, xp: ModuleType) -> Array:
     idx = index_dtype(xp)
     n = y.shape[-1]
     if n == 0 or any(d == 0 for d in y.shape):
-        return xp.zeros_like(y[..., 0], dtype=idx)
+        return xp.zeros(y.shape[:-1], dtype=idx, device=device_of(y))
     wide = xp.float64 if capabilities(xp).int64 else xp.float32
     nan = xp.isnan(y)
     any_nan = xp.any(nan, axis=-1)
@@ -189,6 +189,9 @@ def boolean_select(x: Array, mask: Array, ax: int, xp: ModuleType) -> Array:
     """
     k = mask.ndim
     merged = math.prod(int(d) for d in mask.shape)
+    if merged == 0:  # nothing to select: the result is known without looking
+        return xp.zeros((*x.shape[:ax], 0, *x.shape[ax + k:]), dtype=x.dtype,
+                        device=device_of(x))
     x2 = xp.reshape(x, (*x.shape[:ax], merged, *x.shape[ax + k:]))
     flat = xp.reshape(mask, (merged,))
     caps = capabilities(xp)

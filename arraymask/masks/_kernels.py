@@ -100,10 +100,10 @@ def nucleus_counts(x: np.ndarray, p: float, axis: int) -> np.ndarray:
     """
     moved = np.moveaxis(x, axis, -1)
     batch, n = moved.shape[:-1], moved.shape[-1]
+    if n == 0 or math.prod(batch) == 0:
+        return np.full(batch, n, dtype=np.int64)
     rows = moved.reshape(-1, n)
     counts = np.full(rows.shape[0], n, dtype=np.int64)
-    if n == 0 or rows.shape[0] == 0:
-        return counts.reshape(batch)
     pending = np.flatnonzero(~np.isnan(rows).any(axis=1))
     g = min(n, FIRST_GUESS)
     while pending.size:

@@ -226,7 +226,8 @@ def boolean_select(x: Array, mask: Any, /, *, axis: int = 0) -> Array:
     if type(x) is not np.ndarray and (views := _host_arrays(x, mask)) is not None:
         return from_host(views[0][(*index, views[1])], x)
     caps = capabilities(xp)
-    if caps.boolean_index or (caps.lazy and mask.ndim in (1, x.ndim)):
+    empty = 0 in tuple(mask.shape)
+    if caps.boolean_index or (caps.lazy and mask.ndim in (1, x.ndim) and not empty):
         return x[(*index, mask)]  # Dask indexes these directly, without a reshape
     return _generic.boolean_select(x, mask, ax, xp)
 

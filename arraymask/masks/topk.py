@@ -39,6 +39,7 @@ from .._backend import (
     to_host,
 )
 from .._validate import (
+    broadcast_shape,
     check_choice,
     check_flag,
     check_int,
@@ -85,11 +86,7 @@ def _check_batch_shape(shape: tuple[int, ...], batch: tuple[int, ...], name: str
                        axis: int | None) -> None:
     if axis is None and shape != ():
         raise ValueError(f"{name} must be a scalar when axis=None, got shape {shape}")
-    try:
-        ok = np.broadcast_shapes(shape, batch) == batch
-    except ValueError:
-        ok = False
-    if not ok:
+    if broadcast_shape(shape, batch) != batch:
         raise ValueError(
             f"{name} of shape {shape} does not broadcast against the array's shape "
             f"without the axis, {batch}"
@@ -453,16 +450,21 @@ def nm_mask(x: Array, n: int, m: int, /, *, axis: int = -1) -> Array:
     length = x.shape[ax]
     if length % m:
         raise ValueError(f"the length along axis {ax}, {length}, is not divisible by m={m}")
-    if xp.isdtype(x.dtype, "signed integer"):
+    kind = kind_of(x.dtype)
+    if kind == "i":
         magnitude, largest = xp.where(x < 0, x, -x), False
-    elif xp.isdtype(x.dtype, "real floating"):
+    elif kind == "f":
         magnitude, largest = xp.abs(x), True
     else:
         magnitude, largest = x, True
     shape = tuple(x.shape)
-    grouped_shape = (*shape[:ax], length // m, m, *shape[ax + 1:])
     if capabilities(xp).lazy:  # Dask: chunks of whole groups, the axis is not gathered
         magnitude = _dask.align_groups(magnitude, ax, m)
+        grouped_shape = (*shape[:ax], length // m, m, *shape[ax + 1:])
+        group_axis = ax + 1
+    else:  # four axes whatever the ndim (a 64-dim array has no room for one more)
+        grouped_shape = (math.prod(shape[:ax]), length // m, m, math.prod(shape[ax + 1:]))
+        group_axis = 2
     grouped = xp.reshape(magnitude, grouped_shape)
-    mask = _topk(grouped, n, ax + 1, xp, largest=largest, ties="index")
+    mask = _topk(grouped, n, group_axis, xp, largest=largest, ties="index")
     return xp.reshape(mask, shape)

@@ -40,7 +40,14 @@ from .._backend import (
     new_array,
     to_host,
 )
-from .._validate import check_flag, check_int, check_shape, check_unit_interval, normalize_axis
+from .._validate import (
+    broadcast_shape,
+    check_flag,
+    check_int,
+    check_shape,
+    check_unit_interval,
+    normalize_axis,
+)
 from ..masks.topk import topk_mask
 from . import _dask, _generic, _kernels
 
@@ -219,18 +226,18 @@ def _rate_rows(rate: Any, shape: tuple[int, ...], axis: int | None) -> float | n
     else:
         raise TypeError(f"rate must be a real floating array, got dtype {host.dtype}")
     target = () if axis is None else shape[:axis] + shape[axis + 1:]
-    try:
-        values = np.broadcast_to(values, np.broadcast_shapes(values.shape, target))
-    except ValueError:
+    together = broadcast_shape(values.shape, target)
+    if together is None:
         raise ValueError(
             f"rate of shape {values.shape} does not broadcast against the slice shape {target} "
             f"(shape {shape} without axis={axis})"
-        ) from None
-    if values.shape != target:
+        )
+    if together != target:
         raise ValueError(
-            f"rate of shape {host.shape} broadcasts to {values.shape}, not to the slice shape "
+            f"rate of shape {host.shape} broadcasts to {together}, not to the slice shape "
             f"{target} (shape {shape} without axis={axis})"
         )
+    values = np.broadcast_to(values, target)
     bad = np.isnan(values) | (values < 0) | (values > 1)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -63,8 +63,18 @@ def handles(dtype: Any, ndim: int) -> bool:
 
 
 def gather(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
-    """``values[tuple(coords)]``: the entries of dense ``values`` at ``coords``."""
-    return np.ascontiguousarray(values[tuple(coords)])
+    """``values[tuple(coords)]``: the entries of dense ``values`` at ``coords``.
+
+    Through linear positions, so that any ndim works (NumPy indexes with at
+    most 63 index arrays).
+    """
+    if values.ndim == 0:
+        return np.ascontiguousarray(values.reshape(1)[:coords.shape[1]])
+    key = np.zeros(coords.shape[1], dtype=np.int64)
+    for axis, size in enumerate(values.shape):
+        key *= size
+        key += coords[axis]
+    return values.reshape(-1)[key]
 
 
 def _shape_array(shape: tuple[int, ...]) -> np.ndarray:
