@@ -6,8 +6,8 @@ Every parallel kernel takes its thread count from :func:`threads`:
 * else ``OMP_NUM_THREADS`` (its first entry), the OpenMP convention;
 * else the cores this process may run on (``os.sched_getaffinity``).
 
-Work smaller than :data:`PARALLEL_MIN` elements runs on one thread: starting
-a second one costs more than it saves. The variables are read once, at the
+Work smaller than :data:`PARALLEL_MIN` elements (or a kernel's own larger
+grain) runs on one thread: starting a second one costs more than it saves. The variables are read once, at the
 first parallel call; a malformed ``ARRAYMASK_NUM_THREADS`` raises
 ``ValueError`` naming it. :func:`override_threads` sets the count for a
 block of code (benchmarks, tests).
@@ -76,12 +76,15 @@ def override_threads(count: int) -> Iterator[None]:
         _override.pop()
 
 
-def threads(work: int) -> int:
+def threads(work: int, grain: int = PARALLEL_MIN) -> int:
     """Threads for a kernel call over ``work`` elements.
+
+    ``grain`` is the least work worth a second thread for this kernel (the
+    lookup kernels, bound by memory latency, ask for more than the default).
 
     >>> threads(10)
     1
     """
-    if work < PARALLEL_MIN:
+    if work < grain:
         return 1
     return _override[-1] if _override else configured_threads()

@@ -33,6 +33,11 @@ _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 TABLE_MAX = 1 << 22
 BITMAP_MAX = 1 << 28
 
+#: Least input worth a second thread in the isin lookups: a table lookup is a
+#: few cycles and bound by memory, and on a shared 2-core machine a second
+#: thread measured slower at the benchmark sizes (docs/benchmarks/masks_select.md).
+ISIN_GRAIN = 1 << 24
+
 #: First guess of the nucleus count; doubled until enough.
 FIRST_GUESS = 64
 
@@ -134,7 +139,7 @@ def isin(x: np.ndarray, values: np.ndarray, invert: bool) -> np.ndarray:
     out = np.empty(flat.shape[0], dtype=np.bool_)
     out8 = out.view(np.uint8)
     n = flat.shape[0]
-    workers = threads(n)
+    workers = threads(n, ISIN_GRAIN)
     if x.dtype.kind in "iu":
         lo, hi = values.min(), values.max()
         span = int(hi) - int(lo) + 1
