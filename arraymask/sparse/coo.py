@@ -384,6 +384,10 @@ class COO:
         ``is_canonical`` stays False while there are any). Returns ``self``
         when it is already canonical.
 
+        Floating-point sums add each run of duplicates by one pairwise tree
+        on every backend (``docs/guarantees.md``); integer sums wrap around on
+        overflow, as in NumPy.
+
         >>> import numpy as np
         >>> c = COO(np.array([[2, 0, 2]]), np.array([1, 7, 5]), (3,))
         >>> c.canonical("last").values.tolist()
@@ -418,7 +422,7 @@ class COO:
         return COO._from_trusted(coords, values, self._shape, canonical=canonical, xp=xp)
 
     def to_dense(self, *, fill_value: Any = 0) -> Any:
-        """Dense array of :attr:`shape`; duplicates are summed.
+        """Dense array of :attr:`shape`; duplicates are summed (as :meth:`canonical` does).
 
         >>> import numpy as np
         >>> COO(np.array([[0, 0, 2]]), np.array([1, 2, 3]), (4,)).to_dense(fill_value=-1).tolist()
