@@ -23,6 +23,7 @@ __all__ = [
     "Array",
     "Capabilities",
     "as_array",
+    "bitcast",
     "capabilities",
     "device_of",
     "dtype_name",
@@ -31,10 +32,12 @@ __all__ = [
     "is_array",
     "is_sequence",
     "is_traced",
+    "itemsize",
     "key_limit",
     "namespace",
     "namespace_of_module",
     "native",
+    "native_topk",
     "new_array",
     "sparse_layout",
     "to_device",
@@ -84,6 +87,9 @@ class Capabilities:
     compiles : bool
         A chain of elementwise operations runs faster compiled as one
         function (:func:`fused`; JAX).
+    bitcast : bool
+        The bits of an array can be read as unsigned integers of the same
+        width (:func:`bitcast`): everything but array-api-strict.
     """
 
     name: str
@@ -97,6 +103,7 @@ class Capabilities:
     int64: bool
     lazy: bool
     compiles: bool
+    bitcast: bool
 
 
 def _backend_name(xp: ModuleType) -> str:
@@ -148,6 +155,7 @@ def capabilities(xp: ModuleType) -> Capabilities:
         int64=int64,
         lazy=name == "dask",
         compiles=name == "jax",
+        bitcast=eager_native or name == "dask",
     )
 
 
@@ -172,6 +180,85 @@ def native(xp: ModuleType) -> ModuleType | None:
     """
     module = _NATIVE_MODULES.get(capabilities(xp).name)
     return None if module is None else sys.modules.get(module) or importlib.import_module(module)
+
+
+_UNSIGNED = {1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64"}
+
+
+def itemsize(dtype: Any) -> int:
+    """Bytes per element of a dtype of any namespace (bfloat16 included).
+
+    >>> itemsize(np.dtype("float16"))
+    2
+    """
+    size = getattr(dtype, "itemsize", None)
+    if isinstance(size, int):
+        return size
+    name = dtype_name(dtype)
+    return 1 if name == "bool" else int("".join(c for c in name if c.isdigit())) // 8
+
+
+def bitcast(x: Array, xp: ModuleType) -> Array:
+    """The bits of ``x`` as unsigned integers of the same width (no copy where possible).
+
+    Only where :attr:`Capabilities.bitcast`; the values are reinterpreted,
+    not converted.
+    """
+    target = _UNSIGNED[itemsize(x.dtype)]
+    name = capabilities(xp).name
+    if name == "jax":
+        return sys.modules["jax"].lax.bitcast_convert_type(x, getattr(xp, target))
+    if name == "dask":
+        return x.map_blocks(lambda b: b.view(np.dtype(target)), dtype=np.dtype(target))
+    if name == "torch":
+        return x.view(getattr(sys.modules["torch"], target))
+    return x.view(np.dtype(target))  # NumPy, CuPy
+
+
+def native_topk(xp: ModuleType, dtype: Any) -> tuple[Any, bool] | None:
+    """The backend's own top-k for ``dtype``: ``(fn, stable)``, or ``None``.
+
+    ``fn(z, kmax, largest)`` gives the ``kmax`` best ``(values, indices)`` per
+    last-axis slice, best first. ``stable``: equal values come lower index
+    first, as documented for ``jax.lax.top_k`` (which orders floats totally:
+    the caller makes ``-0.0`` equal to ``0.0`` and every NaN the same NaN,
+    which ranks above ``+inf``, and, negated for ``largest=False``, below
+    ``-inf``); ``torch.topk`` promises no order among equal values (and its
+    CPU and CUDA kernels differ), so only its values may be used.
+    """
+    caps = capabilities(xp)
+    if not caps.native_topk:
+        return None
+    name = dtype_name(dtype)
+    kind = "f" if "float" in name else ("u" if name.startswith("uint") else "i")
+    if caps.name == "torch":
+        if kind == "u" and name != "uint8":
+            return None  # torch's topk has no uint16/32/64 kernels
+
+        def torch_topk(z: Array, kmax: int, largest: bool) -> tuple[Array, Array]:
+            out = sys.modules["torch"].topk(z, kmax, dim=-1, largest=largest, sorted=True)
+            return out.values, out.indices
+
+        return torch_topk, False
+    # XLA's CPU top-k is fast on float32/float64 only (about 25x slower on
+    # integers and float16): values go through the narrowest float that holds
+    # them exactly, or the backend has no fast top-k for them
+    wide = caps.int64
+    size = itemsize(dtype)
+    if (kind == "f" and size <= 4) or (kind in "iu" and size <= 2):
+        fast = xp.float32
+    elif (kind == "f" and size == 8) or (kind in "iu" and size == 4 and wide):
+        fast = xp.float64
+    else:
+        return None
+    lax = sys.modules["jax"].lax
+
+    def jax_topk(z: Array, kmax: int, largest: bool) -> tuple[Array, Array]:
+        w = xp.astype(z, fast)
+        values, indices = lax.top_k(w if largest else -w, kmax)
+        return xp.astype(values if largest else -values, z.dtype), indices
+
+    return jax_topk, True
 
 
 def index_dtype(xp: ModuleType) -> Any:

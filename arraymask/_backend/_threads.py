@@ -7,10 +7,11 @@ Every parallel kernel takes its thread count from :func:`threads`:
 * else the cores this process may run on (``os.sched_getaffinity``).
 
 Work smaller than :data:`PARALLEL_MIN` elements (or a kernel's own larger
-grain) runs on one thread: starting a second one costs more than it saves. The variables are read once, at the
-first parallel call; a malformed ``ARRAYMASK_NUM_THREADS`` raises
-``ValueError`` naming it. :func:`override_threads` sets the count for a
-block of code (benchmarks, tests).
+grain) runs on one thread: starting a second one costs more than it saves.
+The variables are read once, at the first parallel call; a malformed
+``ARRAYMASK_NUM_THREADS`` raises ``ValueError`` naming it.
+:func:`override_threads` sets the count for a block of code (benchmarks,
+tests).
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ but on the device of its input.
 Top-k masks are built from values only, never from a (backend-dependent)
 order of equal elements, so every backend gives the same mask:
 
-1. per slice, find the k-th selected *value* ``t`` from a sorted copy in
-   which NaNs were replaced by the extreme value of the ranking direction
-   (``xp.sort``; O(n log n) per slice: the array API has no selection
-   routine);
+1. per slice, find the k-th selected *value* ``t`` of a copy in which NaNs
+   were replaced by the extreme value of the ranking direction: by a bitwise
+   search on order-preserving keys (O(n) per key bit), the backend's own
+   top-k values, or a sort (the reference; see :func:`topk_last_axis`);
 2. take every element strictly better than ``t`` (NaNs count as better than
    everything when ``largest=True`` and worse when ``largest=False``);
 3. fill the remaining ``need`` slots with the elements equal to ``t`` in
@@ -32,7 +32,18 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import Array, capabilities, device_of, index_dtype, is_traced, new_array
+from .._backend import (
+    Array,
+    bitcast,
+    capabilities,
+    device_of,
+    fused,
+    index_dtype,
+    is_traced,
+    itemsize,
+    native_topk,
+    new_array,
+)
 from .._validate import kind_of
 
 __all__ = [
@@ -43,6 +54,7 @@ __all__ = [
     "index_compare",
     "index_scatter",
     "isin",
+    "kth_method",
     "lengths",
     "nucleus_counts",
     "topk",
@@ -69,66 +81,204 @@ def _extreme(dtype: Any, xp: ModuleType, *, high: bool) -> Any:
     return info.max if high else info.min
 
 
+def _order_keys(z: Array, xp: ModuleType, *, largest: bool) -> Array:
+    """Unsigned keys of ``z`` (no NaN) whose order is the ranking order, best largest.
+
+    Floats: ``-0.0`` becomes ``+0.0`` (they tie), then negative values have
+    every bit flipped and the others the sign bit; signed integers flip the
+    sign bit; ``largest=False`` complements the keys.
+    """
+    floating = xp.isdtype(z.dtype, "real floating")
+    if floating:  # -0.0 -> +0.0 (not z + 0.0: compilers may drop an added zero)
+        z = xp.where(z == 0, xp.zeros_like(z), z)
+    u = bitcast(z, xp)
+    top = 1 << (8 * itemsize(u.dtype) - 1)
+    sign = xp.asarray(top, dtype=u.dtype, device=device_of(u))
+    if floating:
+        negative = (u & sign) != 0
+        u = xp.where(negative, ~u, u | sign)
+    elif xp.isdtype(z.dtype, "signed integer"):
+        u = u ^ sign
+    return u if largest else ~u
+
+
+def _kth_key(u: Array, rank: Array, xp: ModuleType) -> tuple[Array, Array]:
+    """The ``rank``-th largest key of every row (``rank >= 1``), by a bitwise search.
+
+    One pass per key bit, most significant first: keep the bit when at least
+    ``rank`` keys reach the candidate. O(n) per pass, no sort, static shapes
+    (it runs under ``jax.jit``). Also returns how many keys reach the result
+    (``rank`` unless keys equal to it straddle the boundary).
+    """
+    width = 8 * itemsize(u.dtype)
+    prefix = xp.zeros_like(u[..., :1])
+    count = xp.zeros_like(rank) + u.shape[-1]  # every key reaches 0
+    for bit in range(width - 1, -1, -1):
+        candidate = prefix | xp.asarray(1 << bit, dtype=u.dtype, device=device_of(u))
+        reach = xp.astype(xp.count_nonzero(u >= candidate, axis=-1, keepdims=True), rank.dtype)
+        keep = reach >= rank
+        prefix = xp.where(keep, candidate, prefix)
+        count = xp.where(keep, reach, count)
+    return prefix, count
+
+
+def kth_method(xp: ModuleType, dtype: Any, k: int | Array) -> str:
+    """How :func:`topk_last_axis` selects on ``xp``: the fastest exact way.
+
+    ``"stable"``: the backend's own top-k, whose documented order of equal
+    values (lower index first) is the contract's (``jax.lax.top_k``);
+    ``"native"``: the backend's top-k values only, ties
+    resolved by index here (``torch.topk``); both need the largest ``k`` (not
+    a traced per-slice ``k`` under ``jax.jit``). Else ``"radix"``, the
+    bitwise search, where bits can be reinterpreted; else ``"sort"``.
+    """
+    caps = capabilities(xp)
+    readable_k = isinstance(k, int) or not is_traced(k)
+    native = native_topk(xp, dtype)
+    if readable_k and native is not None:
+        return "stable" if native[1] else "native"
+    return "radix" if caps.bitcast else "sort"
+
+
+def _stable_mask(xp: ModuleType, kmax: int, largest: bool, y: Array, kk: Array) -> Array:
+    """Scatter the first ``kk`` of a stable native top-k of 2-D ``y`` (see below)."""
+    import array_api_extra as xpx
+
+    rows, n = y.shape
+    if xp.isdtype(y.dtype, "real floating"):
+        y = xp.where(y == 0, xp.zeros_like(y), y)  # -0.0 equals 0.0
+        y = xp.where(xp.isnan(y), xp.full_like(y, float("nan")), y)  # one NaN
+    _, indices = native_topk(xp, y.dtype)[0](y, kmax, largest)
+    slot = xp.arange(kmax, dtype=kk.dtype, device=device_of(y))
+    row = xp.arange(rows, dtype=indices.dtype, device=device_of(y))[:, None]
+    out = xp.zeros((rows, n), dtype=xp.bool, device=device_of(y))
+    return xpx.at(out)[row, indices].set(slot < kk, copy=None)
+
+
+def _topk_stable(y: Array, kk: Array, kmax: int, xp: ModuleType, *, largest: bool) -> Array:
+    """``ties="index"`` through a stable native top-k: scatter the first ``k`` indices.
+
+    ``-0.0`` is made ``+0.0`` and every NaN the same NaN, so that equal
+    values are equal in the backend's total order of floats (NaN above
+    ``+inf``; negated for ``largest=False``, below ``-inf``). One compiled
+    function where the backend compiles (JAX eager too).
+    """
+    shape = tuple(y.shape)
+    rows, n = math.prod(shape[:-1]), shape[-1]
+    kmax = max(1, min(n, kmax))
+    mask = fused(xp, _stable_mask, xp, kmax, largest)(xp.reshape(y, (rows, n)),
+                                                      xp.reshape(kk, (rows, 1)))
+    return xp.reshape(mask, shape)
+
+
 def topk_last_axis(
-    y: Array, k: int | Array, xp: ModuleType, *, largest: bool, ties: str
+    y: Array, k: int | Array, xp: ModuleType, *, largest: bool, ties: str,
+    method: str | None = None,
 ) -> Array:
     """Boolean mask of the top ``k`` along the last axis of ``y``.
 
     ``k`` is a Python int or an integer array broadcasting against
-    ``y.shape[:-1]``, already checked to lie in ``[0, n]``. Works under
-    ``jax.jit`` and with array-api-strict's static-shape flags (no boolean
-    indexing, no data-dependent shapes).
+    ``y.shape[:-1]``, already checked to lie in ``[0, n]``. ``method`` is how
+    the k-th selected value of each slice is found (None: :func:`kth_method`)
+    -- the only step that differs; the mask is then built from values alone:
+
+    * ``"sort"``: a sorted copy (O(n log n); the reference);
+    * ``"radix"``: a bitwise search on order-preserving keys (O(n) per key
+      bit; needs :attr:`~arraymask._backend.Capabilities.bitcast`);
+    * ``"native"``: the backend's own top-k values (``torch.topk``), whose
+      tie order is never used;
+    * ``"stable"``: ``jax.lax.top_k``, whose documented tie order (lower
+      index first) is the contract's: its indices are the mask
+      (``ties="all"`` takes the values route).
+
+    With ``t`` the k-th value, the entries strictly better than ``t`` are
+    taken and the remaining slots go to the entries equal to ``t`` in index
+    order (a cumulative sum). When the values can be read and no slice has
+    more entries equal to ``t`` than slots (the usual case), one comparison
+    ``>= t`` is the mask and the cumulative sum is skipped. Works under
+    ``jax.jit`` (``"sort"``, ``"radix"``, and ``"native"`` with a Python int
+    ``k``) and with array-api-strict's static-shape flags.
     """
     n = y.shape[-1]
     if n == 0 or any(d == 0 for d in y.shape):
         return xp.zeros_like(y, dtype=xp.bool)
     if y.dtype == xp.bool:
         y = xp.astype(y, xp.uint8)
+    if method is None:
+        method = kth_method(xp, y.dtype, k)
     idx = index_dtype(xp)
     if isinstance(k, int):
         kk = xp.zeros_like(y[..., :1], dtype=idx) + k
     else:  # k broadcasts against the batch: give it the batch's ndim first
         kk = xp.broadcast_to(xp.astype(k, idx), tuple(y.shape[:-1]))[..., None]
-    if xp.isdtype(y.dtype, "real floating"):
+    if method == "stable" and ties == "index":  # NaN and -0.0 handled inside
+        return _topk_stable(y, kk, k if isinstance(k, int) else int(xp.max(kk)), xp,
+                            largest=largest)
+    readable = not is_traced(y) and not is_traced(kk)
+    nan = None
+    if xp.isdtype(y.dtype, "real floating") and not (readable and not bool(
+            xp.isnan(xp.max(y)))):  # max propagates NaN: one pass, no temporary
         nan = xp.isnan(y)
-        nnan = xp.sum(xp.astype(nan, idx), axis=-1, keepdims=True)
-        z = xp.where(nan, _extreme(y.dtype, xp, high=not largest), y)
-    else:
-        nan = xp.zeros_like(y, dtype=xp.bool)
-        nnan = xp.zeros_like(y[..., :1], dtype=idx)
+    if nan is None:
+        nnan: Any = 0
         z = y
-    s = xp.sort(z, axis=-1)
-    if largest:
-        take = kk - nnan  # non-NaN values to take (NaNs rank first)
-        use_t = take > 0
-        pos = xp.clip(n - take, 0, n - 1)
-        t = _take_last(s, pos, xp)
-        better = xp.where(use_t, (y > t) | nan, False)
-        equal = xp.where(use_t, y == t, nan)
     else:
-        finite = n - nnan  # non-NaN values (NaNs rank last)
-        use_t = kk <= finite
-        pos = xp.clip(kk - 1, 0, n - 1)
-        t = _take_last(s, pos, xp)
-        better = xp.where(use_t, y < t, ~nan)
-        equal = xp.where(use_t, y == t, nan)
+        nnan = xp.astype(xp.count_nonzero(nan, axis=-1, keepdims=True), idx)
+        z = xp.where(nan, _extreme(y.dtype, xp, high=not largest), y)
+    # the wanted element is the rank-th best of z (NaNs sent to the worst end)
+    rank = kk - nnan if largest else kk  # largest: NaNs rank first
+    use_t = rank > 0 if largest else kk <= n - nnan  # smallest: NaNs rank last
+    exact: Any = None  # per slice: exactly `rank` entries reach t (no tie straddles it)
+    if method == "radix":  # compare order-preserving keys: "greater" is "better"
+        u = _order_keys(z, xp, largest=largest)
+        t, reaching = _kth_key(u, xp.clip(rank, 1, n), xp)
+        exact = reaching == rank
+        up = True
+    else:  # compare values: "greater" is "better" when largest
+        u, up = y, largest
+        if method in ("native", "stable"):
+            kmax = k if isinstance(k, int) else int(xp.max(kk))
+            width = max(1, min(n, kmax + 1))  # one more: the next value tells of ties
+            values, _ = native_topk(xp, z.dtype)[0](z, width, largest)
+            t = _take_last(values, xp.clip(rank - 1, 0, width - 1), xp)
+            after = _take_last(values, xp.clip(rank, 0, width - 1), xp)
+            exact = (after != t) | (rank >= width)
+        else:
+            s = xp.sort(z, axis=-1)
+            pos = xp.clip(n - rank, 0, n - 1) if largest else xp.clip(rank - 1, 0, n - 1)
+            t = _take_last(s, pos, xp)
     positive = kk > 0
+    if nan is None:  # no NaN: "better or equal" is one comparison
+        reach = (u >= t) if up else (u <= t)
+        if ties == "all":
+            return reach & positive
+        if readable:
+            if exact is None:
+                exact = xp.astype(xp.count_nonzero(reach, axis=-1, keepdims=True), idx) == kk
+            if bool(xp.all(exact | ~positive)):
+                return reach if isinstance(k, int) and k > 0 else reach & positive
+        nan = xp.zeros_like(y, dtype=xp.bool)
+    equal = xp.where(use_t, (u == t) & ~nan, nan)
+    strictly = (u > t) if up else (u < t)
+    better = xp.where(use_t, strictly | nan, False) if largest else xp.where(use_t, strictly, ~nan)
     if ties == "all":
         return better | (equal & positive)
-    need = kk - xp.sum(xp.astype(better, idx), axis=-1, keepdims=True)
-    rank = xp.cumulative_sum(xp.astype(equal, idx), axis=-1)
-    return better | (equal & (rank <= need) & positive)
+    need = kk - xp.astype(xp.count_nonzero(better, axis=-1, keepdims=True), idx)
+    slot = xp.cumulative_sum(xp.astype(equal, xp.int32), axis=-1)
+    return better | (equal & (xp.astype(slot, idx) <= need) & positive)
 
 
 def topk(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *, largest: bool,
-         ties: str) -> Array:
-    """Top-k mask along ``axis`` (normalised, or None: all elements)."""
+         ties: str, method: str | None = None) -> Array:
+    """Top-k mask along ``axis`` (normalised, or None: all elements); see :func:`topk_last_axis`."""
     if axis is None:
         y = xp.reshape(x, (-1,))
-        mask = topk_last_axis(y, k, xp, largest=largest, ties=ties)
+        mask = topk_last_axis(y, k, xp, largest=largest, ties=ties, method=method)
         return xp.reshape(mask, tuple(x.shape))
+    if axis == x.ndim - 1:  # (a no-op moveaxis still copies on some backends)
+        return topk_last_axis(x, k, xp, largest=largest, ties=ties, method=method)
     y = xp.moveaxis(x, axis, -1)
-    mask = topk_last_axis(y, k, xp, largest=largest, ties=ties)
+    mask = topk_last_axis(y, k, xp, largest=largest, ties=ties, method=method)
     return xp.moveaxis(mask, -1, axis)
 
 

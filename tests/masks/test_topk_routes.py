@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import array_api_compat
 import array_api_compat.numpy as cnp
 import numpy as np
 import pytest
+from _helpers import spy_on
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -171,3 +173,47 @@ def test_kernels_counts_agree_with_twin(probs, p):
     got = _kernels.nucleus_counts(probs, p, probs.ndim - 1)
     want = np.asarray(twins.nucleus_counts(probs, p, probs.ndim - 1, cnp))
     np.testing.assert_array_equal(got, want)
+
+
+@given(kernel_inputs())
+def test_every_way_to_find_the_kth_value_agrees(case):
+    """The twin's three ways to find the k-th value -- a sort (the reference), the
+    bitwise search on order-preserving keys, the backend's own top-k (torch and
+    JAX, whatever their tie order) -- give the compiled kernel's mask."""
+    x, k, axis, largest, ties = case
+    ax = None if axis is None else axis % x.ndim
+    want = _kernels.topk(x, k, ax, largest=largest, ties=ties)
+    for method in ("sort", "radix"):
+        got = twins.topk(x, k, ax, cnp, largest=largest, ties=ties, method=method)
+        np.testing.assert_array_equal(np.asarray(got), want, err_msg=method)
+    for name in ("torch", "jax.numpy"):
+        lib = pytest.importorskip(name)
+        if x.dtype.itemsize == 8 and name == "jax.numpy":
+            continue  # JAX without x64 narrows 64-bit values
+        xb = lib.asarray(np.array(x, copy=True))
+        kb = k if isinstance(k, int) else lib.asarray(np.array(k, copy=True))
+        xp = array_api_compat.array_namespace(xb)
+        method = twins.kth_method(xp, xb.dtype, kb)  # "native" / "stable" where it applies
+        got = twins.topk(xb, kb, ax, xp, largest=largest, ties=ties, method=method)
+        np.testing.assert_array_equal(np.asarray(got), want, err_msg=f"{name} {method}")
+
+
+def test_the_twin_chooses_the_native_or_sort_free_way(monkeypatch):
+    torch = pytest.importorskip("torch")
+    jnp = pytest.importorskip("jax.numpy")
+    xps = pytest.importorskip("array_api_strict")
+    k = np.array([1, 2])
+    assert twins.kth_method(array_api_compat.array_namespace(torch.zeros(1)), torch.float32,
+                            2) == "native"
+    assert twins.kth_method(array_api_compat.array_namespace(torch.zeros(1)), torch.uint32,
+                            2) == "radix"
+    jxp = array_api_compat.array_namespace(jnp.zeros(1))
+    assert twins.kth_method(jxp, np.dtype("float32"), jnp.asarray(k)) == "stable"
+    # XLA's top-k is slow on wide integers, and float32 does not hold them exactly
+    assert twins.kth_method(jxp, np.dtype("int64"), 2) == "radix"
+    assert twins.kth_method(cnp, np.float32, 2) == "radix"
+    assert twins.kth_method(array_api_compat.array_namespace(xps.zeros(1)), xps.float32,
+                            2) == "sort"
+    calls = spy_on(monkeypatch, torch, "topk")  # CPU torch takes the kernel, not torch.topk
+    am.topk_mask(torch.arange(6.0).reshape(2, 3), 1)
+    assert calls == []
