@@ -89,7 +89,9 @@ class Capabilities:
         function (:func:`fused`; JAX).
     bitcast : bool
         The bits of an array can be read as unsigned integers of the same
-        width (:func:`bitcast`): everything but array-api-strict.
+        width, and those compared and shifted (:func:`bitcast`): NumPy, CuPy,
+        JAX, Dask (not array-api-strict; not torch, whose uint16/32/64 have
+        no comparisons).
     """
 
     name: str
@@ -155,7 +157,7 @@ def capabilities(xp: ModuleType) -> Capabilities:
         int64=int64,
         lazy=name == "dask",
         compiles=name == "jax",
-        bitcast=eager_native or name == "dask",
+        bitcast=name in {"numpy", "cupy", "jax", "dask"},  # torch's unsigned types lack ops
     )
 
 
@@ -210,8 +212,6 @@ def bitcast(x: Array, xp: ModuleType) -> Array:
         return sys.modules["jax"].lax.bitcast_convert_type(x, getattr(xp, target))
     if name == "dask":
         return x.map_blocks(lambda b: b.view(np.dtype(target)), dtype=np.dtype(target))
-    if name == "torch":
-        return x.view(getattr(sys.modules["torch"], target))
     return x.view(np.dtype(target))  # NumPy, CuPy
 
 

@@ -188,6 +188,8 @@ def test_every_way_to_find_the_kth_value_agrees(case):
         np.testing.assert_array_equal(np.asarray(got), want, err_msg=method)
     for name in ("torch", "jax.numpy"):
         lib = pytest.importorskip(name)
+        if x.dtype.kind == "u" and x.dtype.itemsize > 1 and name == "torch":
+            continue  # torch's uint16/32/64 have no comparisons (CPU torch takes the kernel)
         if x.dtype.itemsize == 8 and name == "jax.numpy":
             continue  # JAX without x64 narrows 64-bit values
         xb = lib.asarray(np.array(x, copy=True))
@@ -206,7 +208,7 @@ def test_the_twin_chooses_the_native_or_sort_free_way(monkeypatch):
     assert twins.kth_method(array_api_compat.array_namespace(torch.zeros(1)), torch.float32,
                             2) == "native"
     assert twins.kth_method(array_api_compat.array_namespace(torch.zeros(1)), torch.uint32,
-                            2) == "radix"
+                            2) == "sort"
     jxp = array_api_compat.array_namespace(jnp.zeros(1))
     assert twins.kth_method(jxp, np.dtype("float32"), jnp.asarray(k)) == "stable"
     # XLA's top-k is slow on wide integers, and float32 does not hold them exactly
