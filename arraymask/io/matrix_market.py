@@ -1,10 +1,11 @@
-"""Matrix Market files (``.mtx``, ``.mtx.gz``) through SciPy's fast reader and writer.
+"""Matrix Market files (``.mtx``, ``.mtx.gz``, ``.mtx.bz2``) through SciPy's reader and writer.
 
 Reading uses :func:`scipy.io.mmread` (the threaded C++ reader of SciPy >=
 1.12) on the file path itself, so the default path is SciPy's own speed; a
 ``CountingReader`` stream is put in between only while a progress bar is
-shown. Gzip is recognised by its magic bytes, whatever the name. What the
-reader gives:
+shown. Gzip and bzip2 are recognised by their magic bytes, whatever the
+name, and decompressed by Python's :mod:`gzip` and :mod:`bz2` on the way to
+SciPy's reader. What the reader gives:
 
 * ``coordinate`` files: the entries in file order, duplicates kept, with
   the mirrored entries of a ``symmetric`` / ``skew-symmetric`` /
@@ -30,8 +31,10 @@ float32), complex → ``complex``.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import gzip
+import io
 import os
 import re
 import zlib
@@ -49,9 +52,11 @@ __all__ = ["check_writable", "read", "requirements", "write"]
 _PURPOSE = "reading and writing Matrix Market files"
 _LINE = re.compile(r"^\s*Line (\d+):\s*(.*)$", re.DOTALL)
 _GZIP_MAGIC = b"\x1f\x8b"
+_BZIP2_MAGIC = b"BZh"
 #: Fewest bytes a coordinate entry line takes ("1 1" and a newline).
 _MIN_ENTRY_BYTES = 4
-_FORMAT_ERRORS = (ValueError, OverflowError, EOFError, zlib.error, gzip.BadGzipFile)
+_FORMAT_ERRORS = (ValueError, OverflowError, EOFError, zlib.error, gzip.BadGzipFile, OSError)
+_COMPRESSED_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
 
 
 def requirements() -> None:
@@ -65,8 +70,27 @@ def _scipy_io() -> Any:
 
 def is_gzip(path: str) -> bool:
     """Whether the file starts with the gzip magic bytes."""
+    return compression_of(path) == "gzip"
+
+
+def compression_of(path: str) -> str | None:
+    """``"gzip"``, ``"bz2"`` or None, from the file's first bytes (not its name)."""
     with open(path, "rb") as f:
-        return f.read(2) == _GZIP_MAGIC
+        head = f.read(4)
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_BZIP2_MAGIC) and head[3:4] in b"123456789":
+        return "bz2"
+    return None
+
+
+def decompressed(stream: Any, compression: str | None) -> Any:
+    """``stream`` read through the decompressor named ``compression`` (None: as is)."""
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if compression == "bz2":
+        return bz2.BZ2File(stream, mode="rb")
+    return stream
 
 
 def malformed(path: str, exc: BaseException) -> MalformedInputError:
@@ -79,15 +103,15 @@ def malformed(path: str, exc: BaseException) -> MalformedInputError:
     match = _LINE.match(text)
     if match:
         return MalformedInputError(path, match.group(2).strip(), line=int(match.group(1)))
-    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
-        text = f"broken gzip data ({text})"
+    if isinstance(exc, _COMPRESSED_ERRORS):
+        text = f"broken compressed data ({text})"
     return MalformedInputError(path, text)
 
 
 @contextlib.contextmanager
-def _opened(path: str, gz: bool, progress: Progress, size: int) -> Iterator[Any]:
-    """What to hand to ``mmread``: the path itself, or a (counting, gunzipping) stream."""
-    if not progress.active and not gz:
+def _opened(path: str, compression: str | None, progress: Progress, size: int) -> Iterator[Any]:
+    """What to hand to ``mmread``: the path itself, or a (counting, decompressing) stream."""
+    if not progress.active and compression is None:
         yield path
         return
     with contextlib.ExitStack() as stack:
@@ -98,15 +122,13 @@ def _opened(path: str, gz: bool, progress: Progress, size: int) -> Iterator[Any]
             stream = stack.enter_context(
                 _buffered(CountingReader(raw, update))
             )
-        if gz:
-            stream = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))
+        if compression is not None:
+            stream = stack.enter_context(decompressed(stream, compression))
         yield stream
 
 
 @contextlib.contextmanager
 def _buffered(raw: Any) -> Iterator[Any]:
-    import io
-
     stream = io.BufferedReader(raw, buffer_size=1 << 20)
     try:
         yield stream
@@ -118,8 +140,9 @@ def header(path: str) -> tuple[int, int, int, str, str, str]:
     """``(rows, cols, entries, format, field, symmetry)`` of the file's header."""
     sio = _scipy_io()
     try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as stream:
+        compression = compression_of(path)
+        if compression is not None:
+            with open(path, "rb") as raw, decompressed(raw, compression) as stream:
                 return tuple(sio.mminfo(stream))  # type: ignore[return-value]
         return tuple(sio.mminfo(path))  # type: ignore[return-value]
     except _FORMAT_ERRORS as exc:
@@ -130,9 +153,9 @@ def read(path: str, *, progress: Progress) -> Content:
     """The matrix in ``path`` as stored (see the module docstring)."""
     sio = _scipy_io()
     size = os.path.getsize(path)
-    gz = is_gzip(path)
+    compression = compression_of(path)
     rows, cols, entries, layout, field, symmetry = header(path)
-    if not gz and layout == "coordinate" and entries * _MIN_ENTRY_BYTES - 1 > size:
+    if compression is None and layout == "coordinate" and entries * _MIN_ENTRY_BYTES - 1 > size:
         raise MalformedInputError(
             path,
             f"truncated file: the header declares {entries} entries, "
@@ -140,7 +163,7 @@ def read(path: str, *, progress: Progress) -> Content:
         )
     progress.wanted(size)
     try:
-        with _opened(path, gz, progress, size) as source:
+        with _opened(path, compression, progress, size) as source:
             matrix = sio.mmread(source, spmatrix=False)
     except _FORMAT_ERRORS as exc:
         raise malformed(path, exc) from None
@@ -162,6 +185,23 @@ def read(path: str, *, progress: Progress) -> Content:
     coords[1] = matrix.col
     values = np.ones(nnz, dtype=bool) if field == "pattern" else matrix.data
     return Content(make_coo(path, coords, values, (int(rows), int(cols))), details)
+
+
+class _Forward(io.RawIOBase):
+    """A write-only stream that says it cannot seek (``mmwrite`` would seek a ``BZ2File``)."""
+
+    def __init__(self, sink: Any) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, data: Any) -> int:
+        return int(self._sink.write(data))
 
 
 def check_writable(coo: Any, path: str, *, allow_large: bool) -> None:
@@ -188,11 +228,14 @@ def write(
     handle: BinaryIO,
     *,
     progress: Progress,
-    compressed: bool = False,
+    compression: str | None = None,
     name: str = "",
     comment: str | None = None,
 ) -> None:
-    """Write ``coo`` (2-D, in the order given) to the binary stream ``handle``."""
+    """Write ``coo`` (2-D, in the order given) to the binary stream ``handle``.
+
+    ``compression``: None, ``"gzip"`` (level 6) or ``"bz2"`` (level 9).
+    """
     sio = _scipy_io()
     import scipy.sparse as sp
 
@@ -209,9 +252,11 @@ def write(
         if progress.active:
             update = stack.enter_context(progress.bar(f"writing {name}", None))
             sink = CountingWriter(handle, update)
-        if compressed:
+        if compression == "gzip":
             inner = name[:-3] if name.endswith(".gz") else name
             sink = stack.enter_context(
                 gzip.GzipFile(filename=inner, mode="wb", fileobj=sink, compresslevel=6, mtime=0)
             )
+        elif compression == "bz2":
+            sink = _Forward(stack.enter_context(bz2.BZ2File(sink, mode="wb", compresslevel=9)))
         sio.mmwrite(sink, matrix, comment=comment, field=field, symmetry="general")
