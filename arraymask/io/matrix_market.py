@@ -217,9 +217,16 @@ def field_for(values: np.ndarray) -> str | None:
 
     >>> field_for(np.array([True, True])), field_for(np.array([True, False]))
     ('pattern', None)
+    >>> field_for(np.array([], dtype=np.int64)), field_for(np.array([], dtype=np.uint64))
+    ('integer', 'unsigned-integer')
     """
     if values.dtype == np.bool_ and bool(values.all()):
         return "pattern"
+    if values.size == 0:  # written by hand: SciPy would write "real" whatever the dtype
+        kind = values.dtype.kind
+        if kind == "u" and values.dtype.itemsize >= 4:
+            return "unsigned-integer"
+        return {"i": "integer", "u": "integer", "f": "real", "c": "complex"}.get(kind)
     return None
 
 
@@ -259,4 +266,10 @@ def write(
             )
         elif compression == "bz2":
             sink = _Forward(stack.enter_context(bz2.BZ2File(sink, mode="wb", compresslevel=9)))
-        sio.mmwrite(sink, matrix, comment=comment, field=field, symmetry="general")
+        if values.size == 0:  # SciPy's mmwrite writes "real symmetric" for any empty matrix
+            lines = [f"%%MatrixMarket matrix coordinate {field} general"]
+            lines += [f"%{line}" for line in (comment or "").splitlines()]
+            lines.append(f"{coo.shape[0]} {coo.shape[1]} 0")
+            sink.write(("\n".join(lines) + "\n").encode())
+        else:
+            sio.mmwrite(sink, matrix, comment=comment, field=field, symmetry="general")
