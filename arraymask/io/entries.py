@@ -55,6 +55,7 @@ CHUNK = 1 << 20
 
 _BLOCK_BYTES = 32 << 20
 _ROW = re.compile(r"at row (\d+)")
+_COLUMNS = re.compile(r"invalid column index \d+\s+with (\d+) columns")
 
 
 @dataclass
@@ -152,6 +153,9 @@ def _matrix_market(path: str, progress: Progress, chunk: int) -> Entries | None:
     dtype = {"pattern": "bool", "integer": "int64", "unsigned-integer": "uint64",
              "complex": "complex128"}.get(field, "float64")
     parser = _MatrixMarketBlocks(path, shape, int(declared), columns, symmetry != "general")
+    parser.limits = {"integer": (-(2.0**63), 2.0**63), "unsigned-integer": (0.0, 2.0**64)}.get(
+        field
+    )
     return Entries(shape, parser.chunks(progress, size, chunk), True, dtype)
 
 
@@ -171,6 +175,7 @@ class _MatrixMarketBlocks:
             + [(f"v{k}", np.float64) for k in range(columns - 2)]
         )
         self.seen = 0
+        self.limits: tuple[float, float] | None = None  # the range of an integer field
 
     def chunks(
         self, progress: Progress, size: int, chunk: int
@@ -267,6 +272,15 @@ class _MatrixMarketBlocks:
                 f"{which} index out of bounds",
                 line=self._line_of(lines, first_line, index),
             )
+        if self.limits is not None:
+            low, high = self.limits
+            outside = (parsed["v0"] < low) | (parsed["v0"] >= high)
+            if outside.any():
+                raise MalformedInputError(
+                    self.path,
+                    "Integer value out of range",
+                    line=self._line_of(lines, first_line, int(np.argmax(outside))),
+                )
         if self.columns == 2:
             values = np.ones(len(parsed), dtype=bool)
         elif self.columns == 3:
@@ -303,6 +317,9 @@ class _MatrixMarketBlocks:
             except ValueError as exc:
                 reason = _ROW.sub("", brief(exc)).replace(" ,", ",").rstrip(". ")
                 reason = reason.split("; use `usecols`")[0]
+                short = _COLUMNS.search(reason)
+                if short:
+                    reason = f"{self.columns} numbers expected, {short.group(1)} found"
                 return MalformedInputError(
                     self.path, f"invalid entry: {reason}", line=first_line + offset
                 )

@@ -35,6 +35,7 @@ import bz2
 import contextlib
 import gzip
 import io
+import mmap
 import os
 import re
 import zlib
@@ -47,7 +48,7 @@ from ._content import Content, make_coo, require
 from ._errors import ConvertError, MalformedInputError, UsageError, brief
 from ._progress import CountingReader, CountingWriter, Progress
 
-__all__ = ["check_writable", "read", "requirements", "write"]
+__all__ = ["TextGuard", "check_writable", "read", "requirements", "write"]
 
 _PURPOSE = "reading and writing Matrix Market files"
 _LINE = re.compile(r"^\s*Line (\d+):\s*(.*)$", re.DOTALL)
@@ -108,11 +109,79 @@ def malformed(path: str, exc: BaseException) -> MalformedInputError:
     return MalformedInputError(path, text)
 
 
+class TextGuard(io.RawIOBase):
+    r"""Matrix Market text on its way to SciPy's reader: no NUL byte, a newline at the end.
+
+    SciPy's C++ reader (1.17) crashes the interpreter on some malformed
+    files: a NUL byte after a number, or a number followed by other
+    characters at the very end of a file without a final newline. The guard
+    stops the text at the first NUL byte (the reader then sees the file end
+    there, and :attr:`error` names the line of the NUL), and adds the
+    missing final newline, which changes nothing for a valid file.
+
+    >>> guard = TextGuard(io.BytesIO(b"1 2\n3 4"), "m.mtx")
+    >>> io.BufferedReader(guard).read(), guard.error
+    (b'1 2\n3 4\n', None)
+    >>> guard = TextGuard(io.BytesIO(b"1 2\n3\x004\n"), "m.mtx")
+    >>> io.BufferedReader(guard).read(), str(guard.error)
+    (b'1 2\n', 'm.mtx, line 2: malformed input: a NUL byte (not text)')
+    """
+
+    def __init__(self, source: Any, path: str, first_line: int = 1) -> None:
+        super().__init__()
+        self._source = source
+        self._path = path
+        self._line = first_line
+        self._last = b"\n"
+        self._ended = False
+        self.error: MalformedInputError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._ended:
+            return 0
+        view = memoryview(buffer).cast("B")
+        data = self._source.read(len(view))
+        if data:
+            nul = data.find(b"\x00")
+            if nul >= 0:
+                data = data[: data.rfind(b"\n", 0, nul) + 1]
+                self.error = MalformedInputError(
+                    self._path, "a NUL byte (not text)",
+                    line=self._line + data.count(b"\n"),
+                )
+                self._ended = True
+                view[: len(data)] = data
+                return len(data)
+            self._line += data.count(b"\n")
+            self._last = data[-1:]
+            view[: len(data)] = data
+            return len(data)
+        self._ended = True
+        if self._last != b"\n":
+            view[0] = 10
+            return 1
+        return 0
+
+
+def needs_guard(path: str) -> bool:
+    """Whether an uncompressed file must go through :class:`TextGuard` (NUL, no final newline)."""
+    size = os.path.getsize(path)
+    if size == 0:
+        return False
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"\x00") >= 0 or data[size - 1 : size] != b"\n"
+
+
 @contextlib.contextmanager
-def _opened(path: str, compression: str | None, progress: Progress, size: int) -> Iterator[Any]:
-    """What to hand to ``mmread``: the path itself, or a (counting, decompressing) stream."""
-    if not progress.active and compression is None:
-        yield path
+def _opened(
+    path: str, compression: str | None, progress: Progress, size: int
+) -> Iterator[tuple[Any, TextGuard | None]]:
+    """What to hand to ``mmread`` (the path itself, or a guarded stream), and the guard."""
+    if not progress.active and compression is None and not needs_guard(path):
+        yield path, None
         return
     with contextlib.ExitStack() as stack:
         raw = stack.enter_context(open(path, "rb", buffering=0))
@@ -124,7 +193,8 @@ def _opened(path: str, compression: str | None, progress: Progress, size: int) -
             )
         if compression is not None:
             stream = stack.enter_context(decompressed(stream, compression))
-        yield stream
+        guard = TextGuard(stream, path)
+        yield stack.enter_context(_buffered(guard)), guard
 
 
 @contextlib.contextmanager
@@ -141,10 +211,16 @@ def header(path: str) -> tuple[int, int, int, str, str, str]:
     sio = _scipy_io()
     try:
         compression = compression_of(path)
-        if compression is not None:
-            with open(path, "rb") as raw, decompressed(raw, compression) as stream:
-                return tuple(sio.mminfo(stream))  # type: ignore[return-value]
-        return tuple(sio.mminfo(path))  # type: ignore[return-value]
+        with open(path, "rb") as raw, decompressed(raw, compression) as stream:
+            guard = TextGuard(stream, path)
+            try:
+                return tuple(sio.mminfo(io.BufferedReader(guard)))  # type: ignore[return-value]
+            except _FORMAT_ERRORS:
+                if guard.error is not None:
+                    raise guard.error from None
+                raise
+    except MalformedInputError:
+        raise
     except _FORMAT_ERRORS as exc:
         raise malformed(path, exc) from None
 
@@ -162,13 +238,18 @@ def read(path: str, *, progress: Progress) -> Content:
             f"which cannot fit in its {size} bytes",
         )
     progress.wanted(size)
+    guard: TextGuard | None = None
     try:
-        with _opened(path, compression, progress, size) as source:
+        with _opened(path, compression, progress, size) as (source, guard):
             matrix = sio.mmread(source, spmatrix=False)
     except _FORMAT_ERRORS as exc:
+        if guard is not None and guard.error is not None:
+            raise guard.error from None
         raise malformed(path, exc) from None
     except MemoryError:
         raise ConvertError(f"{path}: not enough memory to read {entries} entries") from None
+    if guard is not None and guard.error is not None:
+        raise guard.error
     details = {
         "layout": layout,
         "field": field,

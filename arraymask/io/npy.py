@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import tokenize
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -50,7 +51,8 @@ def _header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
                 shape, fortran, dtype = fmt.read_array_header_1_0(f)
             else:
                 shape, fortran, dtype = fmt.read_array_header_2_0(f)
-        except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        except (ValueError, EOFError, SyntaxError, TypeError, tokenize.TokenError,
+                KeyError, IndexError, RecursionError) as exc:
             raise MalformedInputError(path, f"bad .npy header ({brief(exc)})") from None
         return tuple(int(s) for s in shape), dtype, bool(fortran), f.tell()
 

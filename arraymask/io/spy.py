@@ -13,7 +13,7 @@ matrices are not postage stamps); a larger one gets square bins of
 density picture: white where a bin is empty, then grey to black with the
 logarithm of the count of entries in the bin (``1 + log(count)`` over
 ``1 + log(largest count)``), so a single entry stays visible beside a dense
-block. At one element per bin every entry is black.
+block. At one element per bin, every element with an entry is black.
 
 Which entries count: by default those whose value is not zero (NaN counts;
 ``|value| > precision`` with ``precision``, as matplotlib does), or every
@@ -188,6 +188,8 @@ def spy(
         if bin_ > 1:
             rows, cols = rows // bin_, cols // bin_
         counts += np.bincount(rows * grid[1] + cols, minlength=counts.size)
+    if bin_ == 1:  # one element per pixel: drawn or not (duplicates do not darken it)
+        counts = np.minimum(counts, 1)
     image = pixels(counts.reshape(grid), scale)
     with atomic_output(destination, force=force) as handle:
         write_png(handle, image)
