@@ -102,13 +102,9 @@ def _parse(path: str, container: str, progress: Progress) -> Any:
         if container == "hdf5":
             h5py = require("h5py", _PURPOSE, extra=EXTRA)
             with h5py.File(source, "r") as group:
-                return bsp.BinsparseTensor.parse(
-                    bsp.HDF5BinsparseContainer(group), alias=False, copy=True
-                )
+                return bsp.BinsparseTensor.parse(bsp.HDF5BinsparseContainer(group), alias=False)
         with np.load(source, allow_pickle=False) as archive:
-            return bsp.BinsparseTensor.parse(
-                bsp.NPZBinsparseContainer(archive), alias=False, copy=True
-            )
+            return bsp.BinsparseTensor.parse(bsp.NPZBinsparseContainer(archive), alias=False)
 
 
 def read(path: str, *, progress: Progress) -> Content:
@@ -164,7 +160,11 @@ def _level_names(level: Any) -> str:
 
 
 def _array(path: str, name: str, data: Any, *, integer: bool) -> np.ndarray:
-    """``data`` as a 1-D native-order array; integer arrays as int64, checked."""
+    """``data`` as a 1-D native-order array; integer arrays checked to fit int64.
+
+    Integer arrays keep their dtype (the coordinates are widened to int64
+    once, when they are copied into the COO's coordinate array).
+    """
     array = np.asarray(data)
     if array.ndim != 1:
         raise MalformedInputError(path, f"array {name!r} has {array.ndim} dimensions, not 1")
@@ -178,7 +178,7 @@ def _array(path: str, name: str, data: Any, *, integer: bool) -> np.ndarray:
         raise MalformedInputError(
             path, f"array {name!r} holds {int(array.max())}, beyond the int64 range"
         )
-    return native(array).astype(np.int64, copy=False)
+    return native(array)
 
 
 def _shape(path: str, tensor: Any) -> tuple[int, ...]:
@@ -284,7 +284,7 @@ def _parents(path: str, pointers: Any, depth: int, count: int, children: int) ->
             raise MalformedInputError(path, f"the sparse level at depth {depth} has no pointers")
         return np.zeros(children, dtype=np.int64)
     name = f"pointers_to_{depth}"
-    ptr = _array(path, name, pointers, integer=True)
+    ptr = _array(path, name, pointers, integer=True).astype(np.int64, copy=False)
     if ptr.size != count + 1:
         raise MalformedInputError(
             path, f"array {name!r} has {ptr.size} entries, expected {count + 1}"
