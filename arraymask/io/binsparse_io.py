@@ -94,17 +94,22 @@ def container_of(path: str) -> str | None:
     return None
 
 
-def _parse(path: str, container: str, progress: Progress) -> Any:
-    """The package's ``CustomTensor`` of the file (``alias=False``: a tree of levels)."""
+def _parse(path: str, container: str, progress: Progress) -> tuple[Any, dict[str, Any]]:
+    """The package's ``CustomTensor`` of the file (``alias=False``: a tree of levels),
+    and the file's descriptor."""
     bsp = require("binsparse", _PURPOSE, extra=EXTRA)
     size = os.path.getsize(path)
     with opened_for_reading(path, progress, size) as source:
         if container == "hdf5":
             h5py = require("h5py", _PURPOSE, extra=EXTRA)
             with h5py.File(source, "r") as group:
-                return bsp.BinsparseTensor.parse(bsp.HDF5BinsparseContainer(group), alias=False)
+                adapter = bsp.HDF5BinsparseContainer(group)
+                header = adapter.read_header()
+                return bsp.BinsparseTensor.parse(adapter, alias=False), header
         with np.load(source, allow_pickle=False) as archive:
-            return bsp.BinsparseTensor.parse(bsp.NPZBinsparseContainer(archive), alias=False)
+            adapter = bsp.NPZBinsparseContainer(archive)
+            header = adapter.read_header()
+            return bsp.BinsparseTensor.parse(adapter, alias=False), header
 
 
 def read(path: str, *, progress: Progress) -> Content:
@@ -116,7 +121,7 @@ def read(path: str, *, progress: Progress) -> Content:
         )
     progress.wanted(os.path.getsize(path))
     try:
-        tensor = _parse(path, container, progress)
+        tensor, header = _parse(path, container, progress)
     except MemoryError:
         raise ConvertError(f"{path}: not enough memory to read it") from None
     except ConvertError:
@@ -126,7 +131,8 @@ def read(path: str, *, progress: Progress) -> Content:
     coords, values, shape, dense = tensor_entries(path, tensor)
     details = {
         "container": container,
-        "binsparse_version": str(getattr(tensor, "version", "")),
+        "binsparse_format": str(header.get("format")),
+        "binsparse_version": str(header.get("version")),
         "levels": _level_names(tensor.level),
         "stored_values": int(tensor.number_of_stored_values),
     }

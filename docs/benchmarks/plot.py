@@ -5,8 +5,10 @@ becomes ``figures/<name>.png``: one horizontal bar per pair of an arraymask
 method and a peer method of the same benchmark class and parameters, its
 length the speed-up ``peer median / arraymask median`` on a log scale (right
 of the line at 1: arraymask is faster). A class's peers are its
-``time_peer_*`` methods and its ``baseline``; its other ``time_*`` methods
-are arraymask's. The caption under the chart gives the run's command,
+``time_peer_*`` methods and its ``baseline``; ``time_ref_*`` methods (lower
+bounds such as a bare sort, not peers) are left out; arraymask's method is
+``time_arraymask`` where the class has one, else each of its other
+``time_*`` methods. The caption under the chart gives the run's command,
 machine and date, as recorded. Nothing here is typed by hand: the numbers
 come from the JSON files only.
 
@@ -49,7 +51,9 @@ def speedups(record: dict[str, Any]) -> list[tuple[str, str, float]]:
     for (cls, params), rows in groups.items():
         baseline = rows[0].get("baseline")
         peers = [r for r in rows if r["method"].startswith("time_peer_") or r["method"] == baseline]
-        ours = [r for r in rows if r not in peers]
+        ours = [r for r in rows if r not in peers and not r["method"].startswith("time_ref_")]
+        main = [r for r in ours if r["method"] == "time_arraymask"]
+        ours = main or ours  # variants (time_arraymask_keep, ...) only when there is no main one
         for mine in ours:
             for peer in peers:
                 if mine["median_s"] > 0:
@@ -83,8 +87,8 @@ def draw(record: dict[str, Any], title: str, path: Path) -> None:
     rows = speedups(record)
     peers = list(dict.fromkeys(peer for _, peer, _ in rows))
     colours = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(rows) + 1.9), layout="constrained")
-    labels = [f"{workload}  vs  {peer}" for workload, peer, _ in rows]
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(rows) + 1.9), layout="constrained")
+    labels = [f"{workload}\nvs {peer}" for workload, peer, _ in rows]
     values = [value for _, _, value in rows]
     ax.barh(range(len(rows)), values,
             color=[colours(peers.index(peer) % 10) for _, peer, _ in rows])
@@ -98,7 +102,8 @@ def draw(record: dict[str, Any], title: str, path: Path) -> None:
     ax.set_xlim(10 ** (math.floor(math.log10(low)) - 0.1),
                 10 ** (math.ceil(math.log10(high)) + 0.3))
     ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_xlabel("speed-up: peer median / arraymask median (log scale; > 1: arraymask faster)")
+    ax.set_xlabel("speed-up = peer median / arraymask median (log scale; > 1: arraymask faster)",
+                  fontsize=9)
     ax.set_title(title)
     fig.text(0.01, 0.005, _caption(record), fontsize=7, va="bottom", ha="left", wrap=True)
     fig.get_layout_engine().set(rect=(0, 0.07, 1, 0.93))

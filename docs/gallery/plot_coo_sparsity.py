@@ -37,7 +37,7 @@ binned = spy(example, os.path.join(folder, "binned.png"), size=100)
 print(full.summary())
 print(binned.summary())
 
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), layout="constrained")
+fig, axes = plt.subplots(1, 3, figsize=(14, 5.2), layout="constrained")
 rows, cols = coo.coords
 axes[0].scatter(cols, rows, s=4, marker="s", color="black")
 axes[0].set_xlim(-0.5, coo.shape[1] - 0.5)

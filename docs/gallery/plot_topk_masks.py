@@ -23,7 +23,7 @@ masks = {
     "top 10 of the whole array (axis=None)": am.topk_mask(scores, 10, axis=None),
 }
 
-fig, axes = plt.subplots(1, 5, figsize=(15, 3.2), layout="constrained")
+fig, axes = plt.subplots(1, 5, figsize=(15, 2.3), layout="constrained")
 axes[0].imshow(scores, cmap="viridis")
 axes[0].set_title("scores")
 for ax, (title, mask) in zip(axes[1:], masks.items(), strict=True):
