@@ -174,9 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Draw the sparsity pattern of any file that convert reads as a PNG image: "
             "one square per element when the matrix fits in --size pixels, else a "
-            "density picture of square bins (darker: more entries). The entries are read "
-            "a block at a time, so nothing dense is built; the image is written to a "
-            "temporary file that is renamed only on success."
+            "density picture of square bins (darker: more entries). The entries are counted "
+            "into the picture a chunk at a time, so nothing dense is built (Matrix Market, "
+            ".npy and binsparse HDF5 coordinate files are also read a block at a time); the "
+            "image is written to a temporary file that is renamed only on success."
         ),
     )
     spy.add_argument("src", metavar="SRC", help="input file")
