@@ -1,7 +1,8 @@
 """The ``arraymask`` command line (``python -m arraymask`` is the same).
 
-Subcommands: ``backends`` (what is installed), ``convert SRC DST`` and
-``info FILE`` (sparse-matrix files; the work is done by :mod:`arraymask.io`).
+Subcommands: ``backends`` (what is installed), ``convert SRC DST``,
+``info FILE`` and ``spy SRC OUT.png`` (sparse-matrix files; the work is done
+by :mod:`arraymask.io`).
 Exit status: 0 success; 2 malformed input or a request that cannot be
 carried out as given (argparse's own usage errors too); 1 a missing
 optional package or a failure while writing; 130 interrupted (Ctrl-C); 143
@@ -23,7 +24,7 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141
 _POLICIES = ("sum", "min", "max", "first", "last", "error", "keep")
-_FORMATS = ("mtx", "mtx.gz", "npz", "npy", "pt")
+_FORMATS = ("mtx", "mtx.gz", "mtx.bz2", "npz", "npy", "pt", "bsp.h5", "bsp.npz")
 
 
 class Terminated(BaseException):
@@ -79,6 +80,24 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_spy(args: argparse.Namespace) -> int:
+    from .io.spy import spy
+
+    done = spy(
+        args.src,
+        args.dst,
+        source_format=args.from_format,
+        size=args.size,
+        precision=args.precision,
+        present=args.present,
+        force=args.force,
+        progress=_progress(args),  # type: ignore[arg-type]
+    )
+    if not args.quiet:
+        print(done.summary())
+    return 0
+
+
 def _version() -> str:
     from . import __version__
 
@@ -111,10 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     formats = ", ".join(_FORMATS)
     convert = sub.add_parser(
         "convert",
-        help="convert a sparse matrix between .mtx/.mtx.gz, .npz, .npy and .pt files",
+        help="convert a sparse matrix between .mtx/.mtx.gz/.mtx.bz2, .npz, .npy, .pt and "
+             "binsparse files",
         description=(
-            "Convert a sparse matrix between Matrix Market (.mtx, .mtx.gz), SciPy .npz, "
-            "dense NumPy .npy and PyTorch .pt files. The output is in canonical "
+            "Convert a sparse matrix between Matrix Market (.mtx, .mtx.gz, .mtx.bz2), SciPy "
+            ".npz, dense NumPy .npy, PyTorch .pt and binsparse (.bsp.h5, .bsp.hdf5, "
+            ".bsp.npz) files. The output is in canonical "
             "row-major order (duplicates combined by --duplicates) and is written to a "
             "temporary file that is renamed only on success."
         ),
@@ -147,6 +168,33 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print the facts as JSON")
     _add_progress_flags(info)
     info.set_defaults(run=_cmd_info)
+
+    spy = sub.add_parser(
+        "spy",
+        help="draw the sparsity pattern of a sparse-matrix file as a PNG image",
+        description=(
+            "Draw the sparsity pattern of any file that convert reads as a PNG image: "
+            "one square per element when the matrix fits in --size pixels, else a "
+            "density picture of square bins (darker: more entries). The entries are counted "
+            "into the picture a chunk at a time, so nothing dense is built (Matrix Market, "
+            ".npy and binsparse HDF5 coordinate files are also read a block at a time); the "
+            "image is written to a temporary file that is renamed only on success."
+        ),
+    )
+    spy.add_argument("src", metavar="SRC", help="input file")
+    spy.add_argument("dst", metavar="OUT.png", help="output PNG image")
+    spy.add_argument("--from", dest="from_format", choices=_FORMATS, metavar="FORMAT",
+                     help=f"format of SRC ({formats}; default: from its extension)")
+    spy.add_argument("--size", type=int, default=1024, metavar="PIXELS",
+                     help="longer side of the image at most (default: 1024)")
+    which = spy.add_mutually_exclusive_group()
+    which.add_argument("--precision", type=float, default=0.0, metavar="P",
+                       help="draw entries with |value| > P (default: 0, every nonzero; NaN too)")
+    which.add_argument("--present", action="store_true",
+                       help="draw every stored entry, explicit zeros included")
+    spy.add_argument("-f", "--force", action="store_true", help="overwrite OUT if it exists")
+    _add_progress_flags(spy)
+    spy.set_defaults(run=_cmd_spy)
     return parser
 
 

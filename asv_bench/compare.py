@@ -10,18 +10,28 @@ the lock in ``/tmp/arraymask-bench.lock`` (``flock``) around it.
     python asv_bench/compare.py masks.TopK --repeat 7
     python asv_bench/compare.py masks            # every class of a module
     python asv_bench/compare.py sparse_coo.Canonical --case 2d_narrow
+    python asv_bench/compare.py masks_topk --json docs/benchmarks/results/masks_topk.json
+
+``--json PATH`` also writes every measured row (class, parameters, method,
+median seconds, ratio to the baseline) with the machine and the date, for
+``docs/benchmarks/plot.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import inspect
 import itertools
+import json
+import os
+import platform
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -37,7 +47,10 @@ def _classes(target: str) -> list[type]:
     ]
 
 
-def _run_class(cls: type, repeat: int, only: str | None, case: str | None = None) -> None:
+def _run_class(
+    cls: type, repeat: int, only: str | None, case: str | None = None,
+    rows: list[dict[str, Any]] | None = None,
+) -> None:
     params = cls.params if isinstance(cls.params[0], list) else [cls.params]
     names = getattr(cls, "param_names", [f"p{i}" for i in range(len(params))])
     methods = sorted(n for n in dir(cls) if n.startswith("time_") and (not only or only in n))
@@ -72,6 +85,22 @@ def _run_class(cls: type, repeat: int, only: str | None, case: str | None = None
         for name, med in medians.items():
             ratio = f"{med / base:6.2f}x" if base else "      "
             print(f"  {name:<40} {med * 1e3:10.2f} ms  {ratio}")
+            if rows is not None:
+                rows.append({
+                    "module": cls.__module__.removeprefix("benchmarks."), "class": cls.__name__,
+                    "params": label, "method": name, "median_s": med,
+                    "baseline": baseline, "ratio": med / base if base else None,
+                })
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
 
 
 def main() -> None:
@@ -80,10 +109,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", help="run only time_ methods whose name contains this")
     parser.add_argument("--case", help="run only parameter sets whose label contains this")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    started = datetime.datetime.now(datetime.timezone.utc)
     for target in args.targets:
         for cls in _classes(target):
-            _run_class(cls, args.repeat, args.only, args.case)
+            _run_class(cls, args.repeat, args.only, args.case, rows)
+    if args.json:
+        record = {
+            "command": "python asv_bench/compare.py " + " ".join(sys.argv[1:]),
+            "date": started.isoformat(timespec="seconds"),
+            "machine": _machine(),
+            "repeat": args.repeat,
+            "rows": rows,
+        }
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 >>> for_path("a/b.MTX.gz").name, for_path("x.dat", "npz").name
 ('mtx.gz', 'npz')
+>>> for_path("m.bsp.npz").name, for_path("m.npz").name, for_path("m.bsp.hdf5").name
+('bsp.npz', 'npz', 'bsp.h5')
 """
 
 from __future__ import annotations
@@ -33,11 +35,18 @@ class Format:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("mtx", "Matrix Market", (".mtx",), "matrix_market", {"compressed": False}),
-    Format("mtx.gz", "Matrix Market (gzip)", (".mtx.gz",), "matrix_market", {"compressed": True}),
+    Format("mtx", "Matrix Market", (".mtx",), "matrix_market", {"compression": None}),
+    Format("mtx.gz", "Matrix Market (gzip)", (".mtx.gz",), "matrix_market",
+           {"compression": "gzip"}),
+    Format("mtx.bz2", "Matrix Market (bzip2)", (".mtx.bz2",), "matrix_market",
+           {"compression": "bz2"}),
     Format("npz", "SciPy sparse .npz", (".npz",), "npz"),
     Format("npy", "NumPy dense .npy", (".npy",), "npy"),
     Format("pt", "PyTorch sparse .pt", (".pt", ".pth"), "torch_pt"),
+    Format("bsp.h5", "binsparse (HDF5)", (".bsp.h5", ".bsp.hdf5"), "binsparse_io",
+           {"container": "hdf5"}),
+    Format("bsp.npz", "binsparse (NumPy .npz)", (".bsp.npz",), "binsparse_io",
+           {"container": "npz"}),
 )
 
 NAMES = tuple(f.name for f in FORMATS)

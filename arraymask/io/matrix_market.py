@@ -1,10 +1,11 @@
-"""Matrix Market files (``.mtx``, ``.mtx.gz``) through SciPy's fast reader and writer.
+"""Matrix Market files (``.mtx``, ``.mtx.gz``, ``.mtx.bz2``) through SciPy's reader and writer.
 
 Reading uses :func:`scipy.io.mmread` (the threaded C++ reader of SciPy >=
 1.12) on the file path itself, so the default path is SciPy's own speed; a
 ``CountingReader`` stream is put in between only while a progress bar is
-shown. Gzip is recognised by its magic bytes, whatever the name. What the
-reader gives:
+shown. Gzip and bzip2 are recognised by their magic bytes, whatever the
+name, and decompressed by Python's :mod:`gzip` and :mod:`bz2` on the way to
+SciPy's reader. What the reader gives:
 
 * ``coordinate`` files: the entries in file order, duplicates kept, with
   the mirrored entries of a ``symmetric`` / ``skew-symmetric`` /
@@ -30,8 +31,11 @@ float32), complex → ``complex``.
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import gzip
+import io
+import mmap
 import os
 import re
 import zlib
@@ -44,14 +48,16 @@ from ._content import Content, make_coo, require
 from ._errors import ConvertError, MalformedInputError, UsageError, brief
 from ._progress import CountingReader, CountingWriter, Progress
 
-__all__ = ["check_writable", "read", "requirements", "write"]
+__all__ = ["TextGuard", "check_writable", "read", "requirements", "write"]
 
 _PURPOSE = "reading and writing Matrix Market files"
 _LINE = re.compile(r"^\s*Line (\d+):\s*(.*)$", re.DOTALL)
 _GZIP_MAGIC = b"\x1f\x8b"
+_BZIP2_MAGIC = b"BZh"
 #: Fewest bytes a coordinate entry line takes ("1 1" and a newline).
 _MIN_ENTRY_BYTES = 4
-_FORMAT_ERRORS = (ValueError, OverflowError, EOFError, zlib.error, gzip.BadGzipFile)
+_FORMAT_ERRORS = (ValueError, OverflowError, EOFError, zlib.error, gzip.BadGzipFile, OSError)
+_COMPRESSED_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
 
 
 def requirements() -> None:
@@ -65,8 +71,27 @@ def _scipy_io() -> Any:
 
 def is_gzip(path: str) -> bool:
     """Whether the file starts with the gzip magic bytes."""
+    return compression_of(path) == "gzip"
+
+
+def compression_of(path: str) -> str | None:
+    """``"gzip"``, ``"bz2"`` or None, from the file's first bytes (not its name)."""
     with open(path, "rb") as f:
-        return f.read(2) == _GZIP_MAGIC
+        head = f.read(4)
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_BZIP2_MAGIC) and head[3:4] in b"123456789":
+        return "bz2"
+    return None
+
+
+def decompressed(stream: Any, compression: str | None) -> Any:
+    """``stream`` read through the decompressor named ``compression`` (None: as is)."""
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if compression == "bz2":
+        return bz2.BZ2File(stream, mode="rb")
+    return stream
 
 
 def malformed(path: str, exc: BaseException) -> MalformedInputError:
@@ -79,16 +104,84 @@ def malformed(path: str, exc: BaseException) -> MalformedInputError:
     match = _LINE.match(text)
     if match:
         return MalformedInputError(path, match.group(2).strip(), line=int(match.group(1)))
-    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
-        text = f"broken gzip data ({text})"
+    if isinstance(exc, _COMPRESSED_ERRORS):
+        text = f"broken compressed data ({text})"
     return MalformedInputError(path, text)
 
 
+class TextGuard(io.RawIOBase):
+    r"""Matrix Market text on its way to SciPy's reader: no NUL byte, a newline at the end.
+
+    SciPy's C++ reader (1.17) crashes the interpreter on some malformed
+    files: a NUL byte after a number, or a number followed by other
+    characters at the very end of a file without a final newline. The guard
+    stops the text at the first NUL byte (the reader then sees the file end
+    there, and :attr:`error` names the line of the NUL), and adds the
+    missing final newline, which changes nothing for a valid file.
+
+    >>> guard = TextGuard(io.BytesIO(b"1 2\n3 4"), "m.mtx")
+    >>> io.BufferedReader(guard).read(), guard.error
+    (b'1 2\n3 4\n', None)
+    >>> guard = TextGuard(io.BytesIO(b"1 2\n3\x004\n"), "m.mtx")
+    >>> io.BufferedReader(guard).read(), str(guard.error)
+    (b'1 2\n', 'm.mtx, line 2: malformed input: a NUL byte (not text)')
+    """
+
+    def __init__(self, source: Any, path: str, first_line: int = 1) -> None:
+        super().__init__()
+        self._source = source
+        self._path = path
+        self._line = first_line
+        self._last = b"\n"
+        self._ended = False
+        self.error: MalformedInputError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._ended:
+            return 0
+        view = memoryview(buffer).cast("B")
+        data = self._source.read(len(view))
+        if data:
+            nul = data.find(b"\x00")
+            if nul >= 0:
+                data = data[: data.rfind(b"\n", 0, nul) + 1]
+                self.error = MalformedInputError(
+                    self._path, "a NUL byte (not text)",
+                    line=self._line + data.count(b"\n"),
+                )
+                self._ended = True
+                view[: len(data)] = data
+                return len(data)
+            self._line += data.count(b"\n")
+            self._last = data[-1:]
+            view[: len(data)] = data
+            return len(data)
+        self._ended = True
+        if self._last != b"\n":
+            view[0] = 10
+            return 1
+        return 0
+
+
+def needs_guard(path: str) -> bool:
+    """Whether an uncompressed file must go through :class:`TextGuard` (NUL, no final newline)."""
+    size = os.path.getsize(path)
+    if size == 0:
+        return False
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"\x00") >= 0 or data[size - 1 : size] != b"\n"
+
+
 @contextlib.contextmanager
-def _opened(path: str, gz: bool, progress: Progress, size: int) -> Iterator[Any]:
-    """What to hand to ``mmread``: the path itself, or a (counting, gunzipping) stream."""
-    if not progress.active and not gz:
-        yield path
+def _opened(
+    path: str, compression: str | None, progress: Progress, size: int
+) -> Iterator[tuple[Any, TextGuard | None]]:
+    """What to hand to ``mmread`` (the path itself, or a guarded stream), and the guard."""
+    if not progress.active and compression is None and not needs_guard(path):
+        yield path, None
         return
     with contextlib.ExitStack() as stack:
         raw = stack.enter_context(open(path, "rb", buffering=0))
@@ -98,15 +191,14 @@ def _opened(path: str, gz: bool, progress: Progress, size: int) -> Iterator[Any]
             stream = stack.enter_context(
                 _buffered(CountingReader(raw, update))
             )
-        if gz:
-            stream = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))
-        yield stream
+        if compression is not None:
+            stream = stack.enter_context(decompressed(stream, compression))
+        guard = TextGuard(stream, path)
+        yield stack.enter_context(_buffered(guard)), guard
 
 
 @contextlib.contextmanager
 def _buffered(raw: Any) -> Iterator[Any]:
-    import io
-
     stream = io.BufferedReader(raw, buffer_size=1 << 20)
     try:
         yield stream
@@ -118,10 +210,17 @@ def header(path: str) -> tuple[int, int, int, str, str, str]:
     """``(rows, cols, entries, format, field, symmetry)`` of the file's header."""
     sio = _scipy_io()
     try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as stream:
-                return tuple(sio.mminfo(stream))  # type: ignore[return-value]
-        return tuple(sio.mminfo(path))  # type: ignore[return-value]
+        compression = compression_of(path)
+        with open(path, "rb") as raw, decompressed(raw, compression) as stream:
+            guard = TextGuard(stream, path)
+            try:
+                return tuple(sio.mminfo(io.BufferedReader(guard)))  # type: ignore[return-value]
+            except _FORMAT_ERRORS:
+                if guard.error is not None:
+                    raise guard.error from None
+                raise
+    except MalformedInputError:
+        raise
     except _FORMAT_ERRORS as exc:
         raise malformed(path, exc) from None
 
@@ -130,22 +229,27 @@ def read(path: str, *, progress: Progress) -> Content:
     """The matrix in ``path`` as stored (see the module docstring)."""
     sio = _scipy_io()
     size = os.path.getsize(path)
-    gz = is_gzip(path)
+    compression = compression_of(path)
     rows, cols, entries, layout, field, symmetry = header(path)
-    if not gz and layout == "coordinate" and entries * _MIN_ENTRY_BYTES - 1 > size:
+    if compression is None and layout == "coordinate" and entries * _MIN_ENTRY_BYTES - 1 > size:
         raise MalformedInputError(
             path,
             f"truncated file: the header declares {entries} entries, "
             f"which cannot fit in its {size} bytes",
         )
     progress.wanted(size)
+    guard: TextGuard | None = None
     try:
-        with _opened(path, gz, progress, size) as source:
+        with _opened(path, compression, progress, size) as (source, guard):
             matrix = sio.mmread(source, spmatrix=False)
     except _FORMAT_ERRORS as exc:
+        if guard is not None and guard.error is not None:
+            raise guard.error from None
         raise malformed(path, exc) from None
     except MemoryError:
         raise ConvertError(f"{path}: not enough memory to read {entries} entries") from None
+    if guard is not None and guard.error is not None:
+        raise guard.error
     details = {
         "layout": layout,
         "field": field,
@@ -164,6 +268,23 @@ def read(path: str, *, progress: Progress) -> Content:
     return Content(make_coo(path, coords, values, (int(rows), int(cols))), details)
 
 
+class _Forward(io.RawIOBase):
+    """A write-only stream that says it cannot seek (``mmwrite`` would seek a ``BZ2File``)."""
+
+    def __init__(self, sink: Any) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, data: Any) -> int:
+        return int(self._sink.write(data))
+
+
 def check_writable(coo: Any, path: str, *, allow_large: bool) -> None:
     """Refuse data that a Matrix Market file cannot hold (``UsageError``)."""
     if coo.ndim != 2:
@@ -177,9 +298,16 @@ def field_for(values: np.ndarray) -> str | None:
 
     >>> field_for(np.array([True, True])), field_for(np.array([True, False]))
     ('pattern', None)
+    >>> field_for(np.array([], dtype=np.int64)), field_for(np.array([], dtype=np.uint64))
+    ('integer', 'unsigned-integer')
     """
     if values.dtype == np.bool_ and bool(values.all()):
         return "pattern"
+    if values.size == 0:  # written by hand: SciPy would write "real" whatever the dtype
+        kind = values.dtype.kind
+        if kind == "u" and values.dtype.itemsize >= 4:
+            return "unsigned-integer"
+        return {"i": "integer", "u": "integer", "f": "real", "c": "complex"}.get(kind)
     return None
 
 
@@ -188,11 +316,14 @@ def write(
     handle: BinaryIO,
     *,
     progress: Progress,
-    compressed: bool = False,
+    compression: str | None = None,
     name: str = "",
     comment: str | None = None,
 ) -> None:
-    """Write ``coo`` (2-D, in the order given) to the binary stream ``handle``."""
+    """Write ``coo`` (2-D, in the order given) to the binary stream ``handle``.
+
+    ``compression``: None, ``"gzip"`` (level 6) or ``"bz2"`` (level 9).
+    """
     sio = _scipy_io()
     import scipy.sparse as sp
 
@@ -209,9 +340,17 @@ def write(
         if progress.active:
             update = stack.enter_context(progress.bar(f"writing {name}", None))
             sink = CountingWriter(handle, update)
-        if compressed:
+        if compression == "gzip":
             inner = name[:-3] if name.endswith(".gz") else name
             sink = stack.enter_context(
                 gzip.GzipFile(filename=inner, mode="wb", fileobj=sink, compresslevel=6, mtime=0)
             )
-        sio.mmwrite(sink, matrix, comment=comment, field=field, symmetry="general")
+        elif compression == "bz2":
+            sink = _Forward(stack.enter_context(bz2.BZ2File(sink, mode="wb", compresslevel=9)))
+        if values.size == 0:  # SciPy's mmwrite writes "real symmetric" for any empty matrix
+            lines = [f"%%MatrixMarket matrix coordinate {field} general"]
+            lines += [f"%{line}" for line in (comment or "").splitlines()]
+            lines.append(f"{coo.shape[0]} {coo.shape[1]} 0")
+            sink.write(("\n".join(lines) + "\n").encode())
+        else:
+            sio.mmwrite(sink, matrix, comment=comment, field=field, symmetry="general")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import tokenize
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -26,7 +27,9 @@ from ._content import Content, check_value_dtype, native
 from ._errors import ConvertError, MalformedInputError, UsageError, brief
 from ._progress import CountingWriter, Progress
 
-__all__ = ["available_memory", "check_writable", "read", "requirements", "write"]
+__all__ = [
+    "available_memory", "check_writable", "read", "read_check", "requirements", "write",
+]
 
 _MAGIC = b"\x93NUMPY"
 
@@ -48,17 +51,15 @@ def _header(path: str) -> tuple[tuple[int, ...], np.dtype, bool, int]:
                 shape, fortran, dtype = fmt.read_array_header_1_0(f)
             else:
                 shape, fortran, dtype = fmt.read_array_header_2_0(f)
-        except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        except (ValueError, EOFError, SyntaxError, TypeError, tokenize.TokenError,
+                KeyError, IndexError, RecursionError) as exc:
             raise MalformedInputError(path, f"bad .npy header ({brief(exc)})") from None
         return tuple(int(s) for s in shape), dtype, bool(fortran), f.tell()
 
 
-def read(path: str, *, progress: Progress) -> Content:
-    """The nonzero entries of the dense array in ``path``."""
-    from ..sparse import COO
-
-    shape, dtype, fortran, offset = _header(path)
-    check_value_dtype(path, dtype)
+def read_check(path: str, shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """Bytes of data the header promises; ``MalformedInputError`` if the file holds fewer."""
+    _, _, _, offset = _header(path)
     size = os.path.getsize(path)
     expected = math.prod(shape) * dtype.itemsize
     if size - offset < expected:
@@ -67,6 +68,17 @@ def read(path: str, *, progress: Progress) -> Content:
             f"truncated file: the header declares shape {shape} of {dtype.name} "
             f"({expected} bytes of data) but only {size - offset} bytes follow",
         )
+    return expected
+
+
+def read(path: str, *, progress: Progress) -> Content:
+    """The nonzero entries of the dense array in ``path``."""
+    from ..sparse import COO
+
+    shape, dtype, fortran, _ = _header(path)
+    check_value_dtype(path, dtype)
+    size = os.path.getsize(path)
+    expected = read_check(path, shape, dtype)
     progress.wanted(size)
     try:
         with progress.stage(f"reading {os.path.basename(path)}"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import zipfile
+import zlib
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -37,6 +38,7 @@ _FORMAT_ERRORS = (
     NotImplementedError,
     zipfile.BadZipFile,
     OverflowError,
+    zlib.error,
 )
 
 

@@ -1,22 +1,28 @@
 """Sample matrices and reference writers/readers for the command-line tests.
 
-The reference writers and readers use SciPy, NumPy and PyTorch directly
-(``mmwrite``/``mmread``, ``save_npz``/``load_npz``, ``np.save``/``np.load``,
-``torch.save``/``torch.load``), never :mod:`arraymask.io`, so that the tests
-compare arraymask's files with what those libraries write and read.
+The reference writers and readers use SciPy, NumPy, PyTorch and the
+binsparse reference package directly (``mmwrite``/``mmread``,
+``save_npz``/``load_npz``, ``np.save``/``np.load``, ``torch.save``/``torch.load``,
+``save_binsparse``/``load_binsparse``), never :mod:`arraymask.io`, so that
+the tests compare arraymask's files with what those libraries write and read.
 """
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import io
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-FORMATS = ("mtx", "mtx.gz", "npz", "npy", "pt")
-SUFFIX = {"mtx": ".mtx", "mtx.gz": ".mtx.gz", "npz": ".npz", "npy": ".npy", "pt": ".pt"}
+FORMATS = ("mtx", "mtx.gz", "mtx.bz2", "npz", "npy", "pt", "bsp.h5", "bsp.npz")
+SUFFIX = {
+    "mtx": ".mtx", "mtx.gz": ".mtx.gz", "mtx.bz2": ".mtx.bz2", "npz": ".npz", "npy": ".npy",
+    "pt": ".pt", "bsp.h5": ".bsp.h5", "bsp.npz": ".bsp.npz",
+}
 
 
 @dataclass
@@ -76,7 +82,7 @@ def sample(name: str) -> Matrix:
 
 def write_reference(fmt: str, path: str, m: Matrix) -> None:
     """Write ``m`` to ``path`` with the format's own library (duplicates kept)."""
-    if fmt in {"mtx", "mtx.gz"}:
+    if fmt in {"mtx", "mtx.gz", "mtx.bz2"}:
         import scipy.io
         import scipy.sparse as sp
 
@@ -85,6 +91,11 @@ def write_reference(fmt: str, path: str, m: Matrix) -> None:
         if fmt == "mtx.gz":
             with gzip.open(path, "wb") as f:
                 scipy.io.mmwrite(f, a, field=field, symmetry="general")
+        elif fmt == "mtx.bz2":
+            text = io.BytesIO()
+            scipy.io.mmwrite(text, a, field=field, symmetry="general")
+            with open(path, "wb") as f:
+                f.write(bz2.compress(text.getvalue()))
         else:
             with open(path, "wb") as f:
                 scipy.io.mmwrite(f, a, field=field, symmetry="general")
@@ -104,6 +115,15 @@ def write_reference(fmt: str, path: str, m: Matrix) -> None:
             check_invariants=True,
         )
         torch.save(t, path)
+    elif fmt in {"bsp.h5", "bsp.npz"}:
+        # the package's own SciPy conversion: CSR, duplicates summed (the format has none)
+        import scipy.sparse as sp
+
+        bsp = pytest.importorskip("binsparse")
+        from binsparse.conversions import from_scipy
+
+        a = sp.csr_array(sp.coo_array((m.values, (m.rows, m.cols)), shape=m.shape))
+        bsp.save_binsparse(from_scipy(a), path)
     else:
         raise ValueError(fmt)
 
@@ -118,7 +138,7 @@ class Loaded:
 
 def read_reference(fmt: str, path: str) -> Loaded:
     """Read ``path`` with the format's own library, entries in file order."""
-    if fmt in {"mtx", "mtx.gz"}:
+    if fmt in {"mtx", "mtx.gz", "mtx.bz2"}:
         import scipy.io
 
         a = scipy.io.mmread(path, spmatrix=False)
@@ -141,6 +161,14 @@ def read_reference(fmt: str, path: str) -> Loaded:
         return Loaded(
             t._indices().numpy(), t._values().numpy(), t.to_dense().numpy(), tuple(t.shape)
         )
+    if fmt in {"bsp.h5", "bsp.npz"}:
+        import binsparse as bsp
+        from binsparse.conversions import to_scipy
+
+        t = bsp.load_binsparse(path)
+        assert isinstance(t, bsp.COORMatrix) and t.format == "COOR", type(t)
+        coords = np.stack([t.indices_0, t.indices_1]).astype(np.int64)
+        return Loaded(coords, np.asarray(t.values), to_scipy(t).toarray(), tuple(t.shape))
     raise ValueError(fmt)
 
 
@@ -161,5 +189,9 @@ def needs(*fmts: str) -> None:
     for fmt in fmts:
         if fmt == "pt":
             pytest.importorskip("torch")
+        elif fmt.startswith("bsp"):
+            pytest.importorskip("binsparse")
+            pytest.importorskip("h5py")
+            pytest.importorskip("scipy")
         elif fmt != "npy":
             pytest.importorskip("scipy")

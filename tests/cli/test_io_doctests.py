@@ -14,11 +14,15 @@ MODULES = [
     "arraymask.io._errors",
     "arraymask.io._progress",
     "arraymask.io._registry",
+    "arraymask.io.binsparse_io",
     "arraymask.io.convert",
+    "arraymask.io.entries",
     "arraymask.io.info",
     "arraymask.io.matrix_market",
     "arraymask.io.npy",
     "arraymask.io.npz",
+    "arraymask.io.png",
+    "arraymask.io.spy",
 ]
 
 
@@ -26,6 +30,8 @@ MODULES = [
 def test_docstring_examples(name: str) -> None:
     if name.endswith(("matrix_market", "npz", "convert")):
         pytest.importorskip("scipy")
+    if name.endswith("binsparse_io"):
+        pytest.importorskip("binsparse")
     module = importlib.import_module(name)
     tests = doctest.DocTestFinder(exclude_empty=True).find(module, name)
     assert any(t.examples for t in tests), f"{name} has no examples"

@@ -43,7 +43,10 @@ MTX_CASES = {
         "%%MatrixMarket matrix coordinate complex general\n3 3 1\n1 1 5\n", 3, "floating-point"
     ),
     "huge-count": (HEADER + "3 3 1000000000000\n1 1 1\n", None, "truncated file"),
-    "binary-garbage": (HEADER + "3 3 2\n\x00\x01\x02\n", 3, "integer"),
+    "binary-garbage": (HEADER + "3 3 2\n\x00\x01\x02\n", 3, ""),
+    # these two crashed SciPy's reader (1.17) before the text guard
+    "nul-after-a-number": (HEADER + "3 3 2\n1 1 1.5\x00\n3 2 2\n", 3, ""),
+    "nul-at-the-end": (HEADER + "3 3 1\n1 1 1\x00", 3, ""),
 }
 
 

@@ -1,0 +1,172 @@
+"""binsparse files: ``arraymask convert X.mtx Y.bsp.h5`` against SciPy + the package, and reads.
+
+Convert (target: within 1.2x of the peer). The peer is what a script
+would write by hand with the reference package: ``scipy.io.mmread`` (SciPy's
+threaded C++ reader), then ``binsparse.save_binsparse`` of
+``binsparse.conversions.from_scipy`` (which sums the duplicates and sorts,
+as the format requires). ``arraymask convert`` reads with the same reader,
+validates, makes the entries canonical with its own radix sort and writes
+through the package's HDF5 container into a temporary file that is synced
+and renamed.
+
+Read (target: the ``.bsp.h5`` at least 10x faster than the ``.mtx``):
+arraymask's readers of both files (``arraymask.io.binsparse_io.read``,
+``arraymask.io.matrix_market.read``: the matrix as a validated COO), with
+SciPy's ``mmread`` and the package's ``load_binsparse`` as the raw peers.
+
+The input is the random 1,000,000 x 1,000,000 matrix with 10M entries of
+``cli_convert`` (in ``/tmp/arraymask-bench/cli``, never in the repository);
+its ``.bsp.h5`` is written there once by ``arraymask convert``.
+
+    flock /tmp/arraymask-bench.lock python asv_bench/compare.py cli_binsparse --repeat 5
+    flock /tmp/arraymask-bench.lock python asv_bench/benchmarks/cli_binsparse.py --rounds 5
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, ClassVar
+
+try:
+    from .cli_convert import DATA, matrix_market_file
+except ImportError:  # run as a script: python asv_bench/benchmarks/cli_binsparse.py
+    from cli_convert import DATA, matrix_market_file  # type: ignore[no-redef]
+
+
+def binsparse_file(nnz: int) -> str:
+    """Path of the cached ``.bsp.h5`` of :func:`matrix_market_file` (written by arraymask)."""
+    path = os.path.join(DATA, f"random_1000000_{nnz}.bsp.h5")
+    if not os.path.exists(path):
+        from arraymask.cli import main
+
+        if main(["convert", matrix_market_file(nnz), path, "--quiet"]) != 0:
+            raise RuntimeError("arraymask convert failed")
+    return path
+
+
+def _needs() -> None:
+    try:
+        import binsparse  # noqa: F401
+        import h5py  # noqa: F401
+        import scipy  # noqa: F401
+    except ImportError as exc:
+        raise NotImplementedError(f"{exc.name} is not installed") from exc
+
+
+class ConvertMatrixMarketToBinsparse:
+    """``arraymask convert X.mtx Y.bsp.h5`` vs ``save_binsparse(from_scipy(mmread(X)), Y)``."""
+
+    params: ClassVar[list[Any]] = [[10_000_000]]
+    param_names: ClassVar[list[str]] = ["nnz"]
+    baseline = "time_peer_mmread_binsparse_save"
+    timeout = 1800
+    number = 1
+    repeat = 3
+
+    def setup(self, nnz: int) -> None:
+        _needs()
+        self.src = matrix_market_file(nnz)
+        self.folder = tempfile.mkdtemp(prefix="arraymask-bench-")
+        self.ours = os.path.join(self.folder, "ours.bsp.h5")
+        self.peer = os.path.join(self.folder, "peer.bsp.h5")
+
+    def teardown(self, nnz: int) -> None:
+        for path in (self.ours, self.peer):
+            if os.path.exists(path):
+                os.unlink(path)
+        os.rmdir(self.folder)
+
+    def time_convert(self, nnz: int) -> None:
+        from arraymask.cli import main
+
+        if main(["convert", self.src, self.ours, "--force", "--quiet"]) != 0:
+            raise RuntimeError("arraymask convert failed")
+
+    def time_peer_mmread_binsparse_save(self, nnz: int) -> None:
+        import binsparse
+        import scipy.io
+        from binsparse.conversions import from_scipy
+
+        matrix = scipy.io.mmread(self.src, spmatrix=False)
+        binsparse.save_binsparse(from_scipy(matrix), self.peer)
+
+
+class ReadBinsparse:
+    """Reading the same 10M-entry matrix from ``.bsp.h5`` and from ``.mtx``."""
+
+    params: ClassVar[list[Any]] = [[10_000_000]]
+    param_names: ClassVar[list[str]] = ["nnz"]
+    baseline = "time_read_matrix_market"
+    timeout = 1800
+
+    def setup(self, nnz: int) -> None:
+        _needs()
+        from arraymask.io import Progress
+
+        self.mtx = matrix_market_file(nnz)
+        self.bsp = binsparse_file(nnz)
+        self.progress = Progress("never")
+
+    def time_read_binsparse_h5(self, nnz: int) -> None:
+        from arraymask.io import binsparse_io
+
+        binsparse_io.read(self.bsp, progress=self.progress)
+
+    def time_read_matrix_market(self, nnz: int) -> None:
+        from arraymask.io import matrix_market
+
+        matrix_market.read(self.mtx, progress=self.progress)
+
+    def time_peer_binsparse_load(self, nnz: int) -> None:
+        import binsparse
+
+        binsparse.load_binsparse(self.bsp)
+
+    def time_peer_scipy_mmread(self, nnz: int) -> None:
+        import scipy.io
+
+        scipy.io.mmread(self.mtx, spmatrix=False)
+
+
+def _interleaved(nnz: int, rounds: int) -> None:
+    """Alternate arraymask and the peer (ABAB...) so that load drifts hit both alike."""
+    import statistics
+    import time
+
+    bench = ConvertMatrixMarketToBinsparse()
+    bench.setup(nnz)
+    pairs = []
+    try:
+        bench.time_convert(nnz)  # warm-up: imports, page cache
+        bench.time_peer_mmread_binsparse_save(nnz)
+        for i in range(rounds):
+            order = [bench.time_convert, bench.time_peer_mmread_binsparse_save]
+            if i % 2:
+                order.reverse()
+            times = {}
+            for fn in order:
+                t0 = time.perf_counter()
+                fn(nnz)
+                times[fn.__name__] = time.perf_counter() - t0
+            pairs.append((times["time_convert"], times["time_peer_mmread_binsparse_save"]))
+            print(f"  round {i + 1}: convert {pairs[-1][0]:.2f} s, "
+                  f"peer {pairs[-1][1]:.2f} s, ratio {pairs[-1][0] / pairs[-1][1]:.2f}", flush=True)
+    finally:
+        bench.teardown(nnz)
+    ours = statistics.median(p[0] for p in pairs)
+    peer = statistics.median(p[1] for p in pairs)
+    ratio = statistics.median(p[0] / p[1] for p in pairs)
+    print(f"nnz={nnz}: convert median {ours * 1e3:.0f} ms, peer median {peer * 1e3:.0f} ms, "
+          f"ratio of medians {ours / peer:.2f}x, median of paired ratios {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="interleaved convert-vs-peer timing")
+    parser.add_argument("--nnz", type=int, nargs="+", default=[10_000_000])
+    parser.add_argument("--rounds", type=int, default=5)
+    cli_args = parser.parse_args()
+    for count in cli_args.nnz:
+        _interleaved(count, cli_args.rounds)
