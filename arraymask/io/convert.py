@@ -74,12 +74,40 @@ def canonical(coo: Any, duplicates: str, path: str) -> Any:
             f"{path}: --duplicates {duplicates} needs ordered values; "
             f"the values are complex ({np.dtype(coo.dtype).name})"
         )
+    if duplicates == "sum" and np.dtype(coo.dtype).kind in "iu":
+        result = coo.canonical(duplicates="sum")
+        if result.nnz < coo.nnz:  # integers summed: refuse a sum that wrapped around
+            _check_exact_sums(coo, result, path)
+        return result
     if duplicates != "error":
         return coo.canonical(duplicates=duplicates)
     try:
         return coo.canonical(duplicates="error")
     except ValueError as exc:
         raise MalformedInputError(path, f"{exc} (--duplicates error)") from None
+
+
+def _check_exact_sums(coo: Any, result: Any, path: str) -> None:
+    """``MalformedInputError`` naming the first coordinate whose integer sum overflowed.
+
+    The library's integer sums wrap around, as NumPy's do; the command line
+    writes no wrapped value. The same sums in float64 are off by far less than
+    the 2**64 a wrap-around adds, so comparing them finds every one.
+    """
+    from ..sparse import COO
+
+    wide = COO(coo.coords, np.asarray(coo.values, dtype=np.float64), coo.shape,
+               check=False).canonical("sum")
+    exact = np.asarray(result.values).astype(np.float64)
+    wrong = np.flatnonzero(np.abs(np.asarray(wide.values) - exact) > 2.0**62)
+    if wrong.size:
+        at = tuple(int(c) for c in np.asarray(result.coords)[:, wrong[0]])
+        raise MalformedInputError(
+            path,
+            f"the duplicates at coordinate {at} (0-based) sum to "
+            f"{float(wide.values[wrong[0]]):.6g}, beyond {np.dtype(coo.dtype).name}; "
+            "choose another --duplicates policy (first, last, min, max)",
+        )
 
 
 def convert(

@@ -231,12 +231,7 @@ def read(path: str, *, progress: Progress) -> Content:
     size = os.path.getsize(path)
     compression = compression_of(path)
     rows, cols, entries, layout, field, symmetry = header(path)
-    if compression is None and layout == "coordinate" and entries * _MIN_ENTRY_BYTES - 1 > size:
-        raise MalformedInputError(
-            path,
-            f"truncated file: the header declares {entries} entries, "
-            f"which cannot fit in its {size} bytes",
-        )
+    _check_size(path, compression, size, entries, layout)
     progress.wanted(size)
     guard: TextGuard | None = None
     try:
@@ -264,8 +259,91 @@ def read(path: str, *, progress: Progress) -> Content:
     coords = np.empty((2, nnz), dtype=np.int64)
     coords[0] = matrix.row
     coords[1] = matrix.col
+    if symmetry != "general":
+        _check_one_triangle(path, coords[:, : int(entries)])
     values = np.ones(nnz, dtype=bool) if field == "pattern" else matrix.data
     return Content(make_coo(path, coords, values, (int(rows), int(cols))), details)
+
+
+#: Largest ratio of text to compressed bytes believed without counting
+#: (Matrix Market text compresses 3-20x; a header that needs more is checked
+#: by counting the lines before anything is allocated for it).
+_PLAUSIBLE_RATIO = 100
+
+
+def _check_size(path: str, compression: str | None, size: int, entries: int,
+                layout: str) -> None:
+    """Refuse a header whose entry count the file cannot hold, before allocating.
+
+    An entry takes at least 4 bytes of text in a coordinate file ("1 1" and a
+    newline) and 2 in a dense one ("0" and a newline). A compressed file is
+    decompressed once, counting lines, when its header claims more than
+    :data:`_PLAUSIBLE_RATIO` times its size.
+    """
+    least = entries * (_MIN_ENTRY_BYTES if layout == "coordinate" else 2) - 1
+    if compression is None:
+        if least > size:
+            raise MalformedInputError(
+                path,
+                f"truncated file: the header declares {entries} entries, "
+                f"which cannot fit in its {size} bytes",
+            )
+        return
+    if least <= size * _PLAUSIBLE_RATIO:
+        return
+    lines = 0
+    try:
+        with open(path, "rb") as raw, decompressed(raw, compression) as stream:
+            while chunk := stream.read(1 << 20):
+                lines += chunk.count(b"\n")
+                if lines > entries + 1000:  # enough lines: the claim is possible
+                    return
+    except _COMPRESSED_ERRORS as exc:
+        raise malformed(path, exc) from None
+    if lines < entries:
+        raise MalformedInputError(
+            path,
+            f"truncated file: the header declares {entries} entries, "
+            f"but the file holds {lines} lines",
+        )
+
+
+def _check_one_triangle(path: str, coords: np.ndarray) -> None:
+    """A symmetric file stores one triangle: an entry stored at (i, j) and (j, i) is refused.
+
+    SciPy's reader mirrors every off-diagonal entry, so a pair stored in both
+    triangles would be summed twice over. Entries of the upper triangle
+    alone are read, as SciPy does.
+    """
+    row, col = coords
+    off = row != col
+    low = np.flatnonzero(off & (row > col))
+    up = np.flatnonzero(off & (row < col))
+    if not low.size or not up.size:
+        return
+    span = int(max(row.max(), col.max())) + 1
+    low_keys = row[low] * span + col[low]
+    up_keys = col[up] * span + row[up]  # mirrored into the lower triangle
+    both, at_low, at_up = np.intersect1d(low_keys, up_keys, return_indices=True)
+    if both.size:
+        first, second = sorted((int(low[at_low[0]]), int(up[at_up[0]])))
+        start = _first_entry_line(path)
+        i, j = int(row[first]) + 1, int(col[first]) + 1
+        raise MalformedInputError(
+            path,
+            f"symmetric file stores entry ({i}, {j}) on line {start + first} and its mirror "
+            f"({j}, {i}) on line {start + second}; a symmetric file stores one triangle",
+        )
+
+
+def _first_entry_line(path: str) -> int:
+    """Line number of the first entry (after the banner, comments and the size line)."""
+    with open(path, "rb") as raw, decompressed(raw, compression_of(path)) as stream:
+        for number, line in enumerate(io.BufferedReader(stream), start=1):
+            text = line.strip()
+            if text and not text.startswith(b"%"):
+                return number + 1
+    return 1
 
 
 class _Forward(io.RawIOBase):

@@ -71,11 +71,12 @@ def read(path: str, *, progress: Progress) -> Content:
         raise MalformedInputError(path, "not a .npz file (no complete zip archive)")
     progress.wanted(size)
     try:
+        _check_index_arrays(path)
         with opened_for_reading(path, progress, size) as source:
             matrix = sp.load_npz(source)
         layout = f"{matrix.format}_{'array' if isinstance(matrix, sp.sparray) else 'matrix'}"
         check_value_dtype(path, matrix.dtype)
-        coords, values = _entries(matrix)
+        coords, values = _dia_entries(matrix) if matrix.format == "dia" else _entries(matrix)
     except MalformedInputError:
         raise
     except _FORMAT_ERRORS as exc:
@@ -84,6 +85,46 @@ def read(path: str, *, progress: Progress) -> Content:
         raise ConvertError(f"{path}: not enough memory to read it") from None
     shape = tuple(int(s) for s in matrix.shape)
     return Content(make_coo(path, coords, values, shape), {"layout": layout})
+
+
+#: Arrays of a SciPy .npz file that hold positions: integers, or the file is malformed.
+_INDEX_ARRAYS = ("row", "col", "coords", "indices", "indptr", "offsets", "shape")
+
+
+def _check_index_arrays(path: str) -> None:
+    """Positions stored as floats (SciPy would truncate them silently): malformed.
+
+    Reads the archive's array headers only, without pickle.
+    """
+    with np.load(path, allow_pickle=False) as raw:
+        for name in raw.files:
+            if name in _INDEX_ARRAYS or name.startswith("coords"):
+                dtype = raw[name].dtype
+                if dtype.kind not in "iu":
+                    raise MalformedInputError(
+                        path, f"array {name!r} holds positions but has dtype {dtype}"
+                    )
+
+
+def _dia_entries(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Entries of a DIA matrix from its stored diagonals, without an array the size of its shape.
+
+    (SciPy expands DIA through CSR, whose index pointer has one slot per row:
+    a small file declaring a huge shape would allocate gigabytes.) Stored
+    zeros -- DIA's padding -- are dropped, as SciPy does.
+    """
+    rows, cols = (int(s) for s in matrix.shape)
+    data = np.asarray(matrix.data)
+    offsets = np.asarray(matrix.offsets, dtype=np.int64)
+    if data.ndim != 2 or offsets.ndim != 1 or data.shape[0] != offsets.shape[0]:
+        raise ValueError(f"invalid dia structure: data {data.shape}, offsets {offsets.shape}")
+    width = min(data.shape[1], cols)
+    col = np.arange(width, dtype=np.int64)
+    row = col[None, :] - offsets[:, None]
+    keep = (row >= 0) & (row < rows) & (data[:, :width] != 0)
+    order = np.lexsort((np.broadcast_to(col, keep.shape)[keep], row[keep]))
+    coords = np.stack([row[keep][order], np.broadcast_to(col, keep.shape)[keep][order]])
+    return coords, native(data[:, :width][keep][order])
 
 
 def _reason(exc: BaseException) -> str:

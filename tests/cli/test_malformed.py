@@ -47,7 +47,52 @@ MTX_CASES = {
     # these two crashed SciPy's reader (1.17) before the text guard
     "nul-after-a-number": (HEADER + "3 3 2\n1 1 1.5\x00\n3 2 2\n", 3, ""),
     "nul-at-the-end": (HEADER + "3 3 1\n1 1 1\x00", 3, ""),
+    "dense-truncated": ("%%MatrixMarket matrix array real general\n3 3\n1.0\n2.0\n", None,
+                        "truncated"),
+    "dense-huge": ("%%MatrixMarket matrix array real general\n1000000 1000000\n1.0\n", None,
+                   "truncated file"),
+    "symmetric-both-triangles": (
+        "%%MatrixMarket matrix coordinate real symmetric\n% c\n3 3 3\n1 2 1.0\n3 3 2\n2 1 5.0\n",
+        None, "entry (1, 2) on line 4 and its mirror (2, 1) on line 6",
+    ),
 }
+
+#: cases about the stored values, which spy (it draws positions only) does not read
+VALUE_CASES = {"symmetric-both-triangles"}
+
+
+def test_integer_duplicates_summing_past_int64_are_refused(tmp_path, run):
+    needs("mtx")
+    src = tmp_path / "sum.mtx"
+    src.write_text("%%MatrixMarket matrix coordinate integer general\n2 2 3\n"
+                   "1 1 9223372036854775807\n2 2 4\n1 1 1\n")
+    status, out, err = run("convert", src, tmp_path / "out.npz")
+    _check_failure(status, out, err, src, words="coordinate (0, 0) (0-based) sum to")
+    assert listing(tmp_path) == ["sum.mtx"]
+    status, out, err = run("convert", src, tmp_path / "out.npz", "--duplicates", "first")
+    assert status == 0, err
+
+#: compressed files whose header claims more than they hold (once aborted the interpreter)
+COMPRESSED_CLAIMS = {
+    "coordinate": HEADER + "1000000 1000000 1000000000000\n1 1 1.0\n",
+    "dense": "%%MatrixMarket matrix array real general\n1000000 1000000\n1.0\n",
+}
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2"])
+@pytest.mark.parametrize("layout", sorted(COMPRESSED_CLAIMS))
+def test_compressed_headers_claiming_too_much(layout, compression, tmp_path, run):
+    needs("mtx")
+    import bz2
+
+    text = COMPRESSED_CLAIMS[layout].encode()
+    src = tmp_path / f"claim.mtx.{compression}"
+    src.write_bytes(gzip.compress(text) if compression == "gz" else bz2.compress(text))
+    for extra in ([], ["--progress"]):
+        status, _out, err = run("convert", src, tmp_path / "out.npz", *extra)
+        assert status == 2, err
+        assert "truncated file: the header declares 1000000000000 entries" in err
+    assert listing(tmp_path) == [src.name]
 
 
 def _check_failure(status, out, err, path, *, line=None, words=""):
@@ -109,6 +154,11 @@ def _good_npz() -> bytes:
 
 
 NPZ_CASES = {
+    "float-coordinates": (
+        lambda: _npz_bytes(format=b"coo", shape=np.array([2, 2]), data=np.ones(2),
+                           row=np.array([0.5, 1.0]), col=np.array([0.0, 1.0])),
+        "'row' holds positions but has dtype float64",
+    ),
     "truncated": (lambda: _good_npz()[:-40], "no complete zip archive"),
     "not-a-zip": (lambda: b"PK\x03\x04 this is not a zip", "no complete zip archive"),
     "text": (lambda: b"hello", "no complete zip archive"),
@@ -294,3 +344,24 @@ def test_failed_run_leaves_existing_destination_intact(tmp_path, run):
     assert dst.read_bytes() == b"precious"
     assert listing(tmp_path) == ["bad.mtx", "out.npz"]
 
+
+
+@pytest.mark.parametrize("side", [300_000_000, 10**12])
+def test_dia_with_a_huge_declared_shape_reads_its_few_entries(side, tmp_path, run):
+    """SciPy expands DIA through CSR (an index pointer per row): a 1 KB file declaring
+    a huge shape allocated gigabytes. The stored diagonal is read without that."""
+    needs("npz")
+    import scipy.sparse as sp
+
+    small = io.BytesIO()
+    sp.save_npz(small, sp.dia_matrix((np.array([[1.0, 2.0, 0.0, 4.0]]), [0]), shape=(4, 4)))
+    arrays = dict(np.load(io.BytesIO(small.getvalue())))
+    arrays["shape"] = np.array([side, side])
+    src = tmp_path / "dia.npz"
+    src.write_bytes(_npz_bytes(**arrays))
+    dst = tmp_path / "out.npz"
+    status, _out, err = run("convert", src, dst)
+    assert status == 0, err
+    got = sp.load_npz(dst)
+    assert got.shape == (side, side)
+    assert got.coords[0].tolist() == [0, 1, 3] and got.data.tolist() == [1.0, 2.0, 4.0]
