@@ -140,6 +140,13 @@ def kth_method(xp: ModuleType, dtype: Any, k: int | Array) -> str:
     return "radix" if caps.bitcast else "sort"
 
 
+def _native_fn(xp: ModuleType, dtype: Any) -> Any:
+    """The backend's top-k for ``dtype`` (:func:`kth_method` chose a native route)."""
+    found = native_topk(xp, dtype)
+    assert found is not None
+    return found[0]
+
+
 def _stable_mask(xp: ModuleType, kmax: int, largest: bool, y: Array, kk: Array) -> Array:
     """Scatter the first ``kk`` of a stable native top-k of 2-D ``y`` (see below)."""
     import array_api_extra as xpx
@@ -148,7 +155,7 @@ def _stable_mask(xp: ModuleType, kmax: int, largest: bool, y: Array, kk: Array) 
     if xp.isdtype(y.dtype, "real floating"):
         y = xp.where(y == 0, xp.zeros_like(y), y)  # -0.0 equals 0.0
         y = xp.where(xp.isnan(y), xp.full_like(y, float("nan")), y)  # one NaN
-    _, indices = native_topk(xp, y.dtype)[0](y, kmax, largest)
+    _, indices = _native_fn(xp, y.dtype)(y, kmax, largest)
     slot = xp.arange(kmax, dtype=kk.dtype, device=device_of(y))
     row = xp.arange(rows, dtype=indices.dtype, device=device_of(y))[:, None]
     out = xp.zeros((rows, n), dtype=xp.bool, device=device_of(y))
@@ -239,7 +246,7 @@ def topk_last_axis(
         if method in ("native", "stable"):
             kmax = k if isinstance(k, int) else int(xp.max(kk))
             width = max(1, min(n, kmax + 1))  # one more: the next value tells of ties
-            values, _ = native_topk(xp, z.dtype)[0](z, width, largest)
+            values, _ = _native_fn(xp, z.dtype)(z, width, largest)
             t = _take_last(values, xp.clip(rank - 1, 0, width - 1), xp)
             after = _take_last(values, xp.clip(rank, 0, width - 1), xp)
             exact = (after != t) | (rank >= width)
