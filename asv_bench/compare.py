@@ -15,6 +15,18 @@ the lock in ``/tmp/arraymask-bench.lock`` (``flock``) around it.
 ``--json PATH`` also writes every measured row (class, parameters, method,
 median seconds, ratio to the baseline) with the machine and the date, for
 ``docs/benchmarks/plot.py``.
+
+``--state`` sets the state of the process each timed call meets:
+
+* ``steady`` (default): the same call repeated in one process, after a
+  warm-up call;
+* ``first``: the first call in a fresh process (a new Python process per
+  measurement; its setup is not timed);
+* ``after-peer``: right after a large PyTorch operation on other memory (a
+  ``coalesce`` of 10M random entries, then a 0.3 s pause), as in a training
+  loop that interleaves arraymask with framework work.
+
+    python asv_bench/compare.py sparse_coo.Canonical --case 2d_unique --state first
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,9 +60,57 @@ def _classes(target: str) -> list[type]:
     ]
 
 
+_DISTURBANCE: list[Any] = []
+
+
+def _disturb() -> None:
+    """A large PyTorch operation on memory of its own, then a pause (``after-peer``)."""
+    import torch
+
+    if not _DISTURBANCE:
+        gen = torch.Generator().manual_seed(0)
+        _DISTURBANCE.append(torch.randint(0, 2**20, (2, 10_000_000), generator=gen))
+        _DISTURBANCE.append(torch.rand(10_000_000, generator=gen))
+    indices, values = _DISTURBANCE
+    torch.sparse_coo_tensor(indices, values, (2**20, 2**20), check_invariants=False).coalesce()
+    time.sleep(0.3)
+
+
+_CHILD = """
+import sys, time
+sys.path.insert(0, {bench!r})
+import importlib, itertools
+module = importlib.import_module("benchmarks.{module}")
+cls = getattr(module, "{cls}")
+params = cls.params if isinstance(cls.params[0], list) else [cls.params]
+names = getattr(cls, "param_names", [f"p{{i}}" for i in range(len(params))])
+for combo in itertools.product(*params):
+    if ", ".join(f"{{n}}={{v}}" for n, v in zip(names, combo)) == {label!r}:
+        break
+bench = cls()
+bench.setup(*combo)
+fn = getattr(bench, "{method}")
+t0 = time.perf_counter()
+fn(*combo)
+print("TIME", time.perf_counter() - t0)
+"""
+
+
+def _first_call(cls: type, label: str, method: str) -> float | None:
+    """Seconds of ``method``'s first call in a fresh process (None if it does not run)."""
+    code = _CHILD.format(bench=str(Path(__file__).parent), module=cls.__module__.removeprefix(
+        "benchmarks."), cls=cls.__name__, label=label, method=method)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=900)
+    for line in done.stdout.splitlines():
+        if line.startswith("TIME "):
+            return float(line.split()[1])
+    return None
+
+
 def _run_class(
     cls: type, repeat: int, only: str | None, case: str | None = None,
-    rows: list[dict[str, Any]] | None = None,
+    rows: list[dict[str, Any]] | None = None, state: str = "steady",
 ) -> None:
     params = cls.params if isinstance(cls.params[0], list) else [cls.params]
     names = getattr(cls, "param_names", [f"p{i}" for i in range(len(params))])
@@ -68,12 +129,20 @@ def _run_class(
         medians = {}
         for name in methods:
             fn = getattr(bench, name)
+            if state == "first":
+                times = [_first_call(cls, label, name) for _ in range(repeat)]
+                if any(t is None for t in times):
+                    continue
+                medians[name] = statistics.median(t for t in times if t is not None)
+                continue
             try:
                 fn(*combo)  # warm-up
             except NotImplementedError:
                 continue
             times = []
             for _ in range(repeat):
+                if state == "after-peer":
+                    _disturb()
                 t0 = time.perf_counter()
                 fn(*combo)
                 times.append(time.perf_counter() - t0)
@@ -88,7 +157,7 @@ def _run_class(
             if rows is not None:
                 rows.append({
                     "module": cls.__module__.removeprefix("benchmarks."), "class": cls.__name__,
-                    "params": label, "method": name, "median_s": med,
+                    "params": label, "method": name, "median_s": med, "state": state,
                     "baseline": baseline, "ratio": med / base if base else None,
                 })
 
@@ -110,18 +179,21 @@ def main() -> None:
     parser.add_argument("--only", help="run only time_ methods whose name contains this")
     parser.add_argument("--case", help="run only parameter sets whose label contains this")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
+    parser.add_argument("--state", choices=["steady", "first", "after-peer"], default="steady",
+                        help="the state of the process each timed call meets (see above)")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     started = datetime.datetime.now(datetime.timezone.utc)
     for target in args.targets:
         for cls in _classes(target):
-            _run_class(cls, args.repeat, args.only, args.case, rows)
+            _run_class(cls, args.repeat, args.only, args.case, rows, args.state)
     if args.json:
         record = {
             "command": "python asv_bench/compare.py " + " ".join(sys.argv[1:]),
             "date": started.isoformat(timespec="seconds"),
             "machine": _machine(),
             "repeat": args.repeat,
+            "state": args.state,
             "rows": rows,
         }
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
