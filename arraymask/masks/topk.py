@@ -191,8 +191,10 @@ def topk_mask(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = Tru
     NaN ranks above ``+inf`` (with ``largest=False`` NaNs are taken last) and
     all NaNs tie; ``-0.0`` ties ``0.0``. The mask is the same on every
     backend. Complexity per slice of length n: O(n) for NumPy arrays and CPU
-    torch tensors (compiled radix select, no sort, every core); O(n log n) on
-    the other backends (one ``xp.sort``). Under ``jax.jit`` ``k`` may be a
+    torch tensors (compiled radix select, no sort, every core); elsewhere the
+    backend's own top-k (``jax.lax.top_k``, the values of ``torch.topk``), or
+    a bitwise search in O(n) per key bit, or (array-api-strict) a sort; see
+    ``docs/masks.md``. Under ``jax.jit`` ``k`` may be a
     traced 0-d array; its range cannot be checked there and a value outside
     ``[0, n]`` acts as the nearest end. On Dask the mask is lazy and chunked
     like ``x``; a chunked axis is ranked by a tree reduction of per-chunk
