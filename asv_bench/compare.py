@@ -114,7 +114,9 @@ def _run_class(
 ) -> None:
     params = cls.params if isinstance(cls.params[0], list) else [cls.params]
     names = getattr(cls, "param_names", [f"p{i}" for i in range(len(params))])
-    methods = sorted(n for n in dir(cls) if n.startswith("time_") and (not only or only in n))
+    wanted = only.split(",") if only else []
+    methods = sorted(n for n in dir(cls) if n.startswith("time_")
+                     and (not wanted or any(w in n for w in wanted)))
     baseline = getattr(cls, "baseline", None)
     for combo in itertools.product(*params):
         bench = cls()
@@ -176,7 +178,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("targets", nargs="+", help="module or module.Class in asv_bench/benchmarks")
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", help="run only time_ methods whose name contains this")
+    parser.add_argument("--only", help="run only time_ methods whose name contains one of "
+                                       "these (comma-separated)")
     parser.add_argument("--case", help="run only parameter sets whose label contains this")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON to PATH")
     parser.add_argument("--state", choices=["steady", "first", "after-peer"], default="steady",
