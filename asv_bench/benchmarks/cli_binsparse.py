@@ -129,44 +129,18 @@ class ReadBinsparse:
         scipy.io.mmread(self.mtx, spmatrix=False)
 
 
-def _interleaved(nnz: int, rounds: int) -> None:
-    """Alternate arraymask and the peer (ABAB...) so that load drifts hit both alike."""
-    import statistics
-    import time
-
-    bench = ConvertMatrixMarketToBinsparse()
-    bench.setup(nnz)
-    pairs = []
-    try:
-        bench.time_convert(nnz)  # warm-up: imports, page cache
-        bench.time_peer_mmread_binsparse_save(nnz)
-        for i in range(rounds):
-            order = [bench.time_convert, bench.time_peer_mmread_binsparse_save]
-            if i % 2:
-                order.reverse()
-            times = {}
-            for fn in order:
-                t0 = time.perf_counter()
-                fn(nnz)
-                times[fn.__name__] = time.perf_counter() - t0
-            pairs.append((times["time_convert"], times["time_peer_mmread_binsparse_save"]))
-            print(f"  round {i + 1}: convert {pairs[-1][0]:.2f} s, "
-                  f"peer {pairs[-1][1]:.2f} s, ratio {pairs[-1][0] / pairs[-1][1]:.2f}", flush=True)
-    finally:
-        bench.teardown(nnz)
-    ours = statistics.median(p[0] for p in pairs)
-    peer = statistics.median(p[1] for p in pairs)
-    ratio = statistics.median(p[0] / p[1] for p in pairs)
-    print(f"nnz={nnz}: convert median {ours * 1e3:.0f} ms, peer median {peer * 1e3:.0f} ms, "
-          f"ratio of medians {ours / peer:.2f}x, median of paired ratios {ratio:.2f}x")
-
-
 if __name__ == "__main__":
     import argparse
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from benchmarks.common import interleaved
 
     parser = argparse.ArgumentParser(description="interleaved convert-vs-peer timing")
     parser.add_argument("--nnz", type=int, nargs="+", default=[10_000_000])
     parser.add_argument("--rounds", type=int, default=5)
     cli_args = parser.parse_args()
     for count in cli_args.nnz:
-        _interleaved(count, cli_args.rounds)
+        interleaved(ConvertMatrixMarketToBinsparse(), "time_convert", "time_peer_mmread_binsparse_save", count,
+                    cli_args.rounds)

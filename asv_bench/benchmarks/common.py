@@ -90,3 +90,36 @@ class BackendBenchmark:
 
     def setup_backend(self, backend: str, *args: Any) -> None:
         """Build the inputs; override."""
+
+
+def interleaved(bench: Any, ours: str, peer: str, nnz: int, rounds: int) -> None:
+    """Alternate ``bench.ours`` and ``bench.peer`` (ABAB...) so that load drifts hit both alike.
+
+    ``bench`` is a benchmark instance not yet set up; prints each round and
+    the medians.
+    """
+    import statistics
+    import time
+
+    bench.setup(nnz)
+    pairs = []
+    try:
+        getattr(bench, ours)(nnz)  # warm-up: imports, page cache
+        getattr(bench, peer)(nnz)
+        for i in range(rounds):
+            order = [ours, peer] if i % 2 == 0 else [peer, ours]
+            times = {}
+            for name in order:
+                t0 = time.perf_counter()
+                getattr(bench, name)(nnz)
+                times[name] = time.perf_counter() - t0
+            pairs.append((times[ours], times[peer]))
+            print(f"  round {i + 1}: {ours} {pairs[-1][0]:.2f} s, "
+                  f"{peer} {pairs[-1][1]:.2f} s, ratio {pairs[-1][0] / pairs[-1][1]:.2f}", flush=True)
+    finally:
+        bench.teardown(nnz)
+    mine = statistics.median(p[0] for p in pairs)
+    theirs = statistics.median(p[1] for p in pairs)
+    ratio = statistics.median(p[0] / p[1] for p in pairs)
+    print(f"nnz={nnz}: {ours} median {mine * 1e3:.0f} ms, peer median {theirs * 1e3:.0f} ms, "
+          f"ratio of medians {mine / theirs:.2f}x, median of paired ratios {ratio:.2f}x")
