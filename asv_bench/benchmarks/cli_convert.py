@@ -150,5 +150,5 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     cli_args = parser.parse_args()
     for count in cli_args.nnz:
-        interleaved(ConvertMatrixMarketToNpz(), "time_convert", "time_peer_scipy_mmread_save_npz", count,
-                    cli_args.rounds)
+        interleaved(ConvertMatrixMarketToNpz(), "time_convert", "time_peer_scipy_mmread_save_npz",
+                    count, cli_args.rounds)

@@ -114,8 +114,9 @@ def interleaved(bench: Any, ours: str, peer: str, nnz: int, rounds: int) -> None
                 getattr(bench, name)(nnz)
                 times[name] = time.perf_counter() - t0
             pairs.append((times[ours], times[peer]))
-            print(f"  round {i + 1}: {ours} {pairs[-1][0]:.2f} s, "
-                  f"{peer} {pairs[-1][1]:.2f} s, ratio {pairs[-1][0] / pairs[-1][1]:.2f}", flush=True)
+            mine, theirs = pairs[-1]
+            print(f"  round {i + 1}: {ours} {mine:.2f} s, {peer} {theirs:.2f} s, "
+                  f"ratio {mine / theirs:.2f}", flush=True)
     finally:
         bench.teardown(nnz)
     mine = statistics.median(p[0] for p in pairs)
