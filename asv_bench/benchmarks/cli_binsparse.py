@@ -142,5 +142,5 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     cli_args = parser.parse_args()
     for count in cli_args.nnz:
-        interleaved(ConvertMatrixMarketToBinsparse(), "time_convert", "time_peer_mmread_binsparse_save",
-                    count, cli_args.rounds)
+        interleaved(ConvertMatrixMarketToBinsparse(), "time_convert",
+                    "time_peer_mmread_binsparse_save", count, cli_args.rounds)
