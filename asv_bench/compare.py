@@ -21,7 +21,7 @@ median seconds, ratio to the baseline) with the machine and the date, for
 * ``steady`` (default): the same call repeated in one process, after a
   warm-up call;
 * ``first``: the first call in a fresh process (a new Python process per
-  measurement; its setup is not timed);
+  measurement; imports and setup are not timed);
 * ``after-peer``: right after a large PyTorch operation on other memory (a
   ``coalesce`` of 10M random entries, then a 0.3 s pause), as in a training
   loop that interleaves arraymask with framework work.
@@ -80,6 +80,7 @@ _CHILD = """
 import sys, time
 sys.path.insert(0, {bench!r})
 import importlib, itertools
+import arraymask  # imported, as in a program: the first *call* is what is timed
 module = importlib.import_module("benchmarks.{module}")
 cls = getattr(module, "{cls}")
 params = cls.params if isinstance(cls.params[0], list) else [cls.params]
