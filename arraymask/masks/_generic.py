@@ -203,7 +203,7 @@ def topk_last_axis(
     order (a cumulative sum). When the values can be read and no slice has
     more entries equal to ``t`` than slots (the usual case), one comparison
     ``>= t`` is the mask and the cumulative sum is skipped. Works under
-    ``jax.jit`` (``"sort"``, ``"radix"``, and ``"native"`` with a Python int
+    ``jax.jit`` (``"sort"``, ``"radix"``, and ``"stable"`` with a Python int
     ``k``) and with array-api-strict's static-shape flags.
     """
     n = y.shape[-1]
@@ -271,7 +271,8 @@ def topk_last_axis(
     if ties == "all":
         return better | (equal & positive)
     need = kk - xp.astype(xp.count_nonzero(better, axis=-1, keepdims=True), idx)
-    slot = xp.cumulative_sum(xp.astype(equal, xp.int32), axis=-1)
+    narrow = xp.int32 if n < 2**31 else idx  # a narrower running count is cheaper
+    slot = xp.cumulative_sum(xp.astype(equal, narrow), axis=-1)
     return better | (equal & (xp.astype(slot, idx) <= need) & positive)
 
 
