@@ -24,8 +24,11 @@ __all__ = ["bernoulli", "bits", "exact", "rows_bernoulli"]
 #: Length of the rows the kernels split a flat output into.
 ROW = 1 << 14
 #: Elements of stream words made and selected at once by an exact-count mask
-#: along the last axis (256 KiB: they stay in the L2 cache between the two).
-EXACT_BAND = 1 << 16
+#: along the last axis (64 MiB of words at most). Few, large bands: each band
+#: is two parallel regions, and on a busy machine every region's barrier can
+#: wait a scheduler time slice for the descheduled thread (bands of 2**16
+#: took 268 ms instead of 67 ms for (8192, 4096) with the other core busy).
+EXACT_BAND = 1 << 24
 
 
 def _row_starts(
