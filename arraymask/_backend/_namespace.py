@@ -35,6 +35,7 @@ __all__ = [
     "namespace",
     "namespace_of_module",
     "native",
+    "native_top_k",
     "new_array",
     "sparse_layout",
     "to_device",
@@ -172,6 +173,43 @@ def native(xp: ModuleType) -> ModuleType | None:
     """
     module = _NATIVE_MODULES.get(capabilities(xp).name)
     return None if module is None else sys.modules.get(module) or importlib.import_module(module)
+
+
+def native_top_k(xp: ModuleType) -> Callable[[Array, int, bool], Array] | None:
+    """A native top-k with arraymask's ranking, or None where the backend has none.
+
+    The callable ``top(x, k, largest)`` returns the positions (an integer
+    array) of the ``k`` best entries along the last axis of ``x`` (real or
+    bool), best first, equal values in index order; NaN ranks above ``+inf``
+    (``largest=False``: below every number) and ``-0.0`` ties ``0.0``: the
+    order of :func:`arraymask.topk_mask`. Only JAX's ``lax.top_k`` promises
+    lower-index-first ties (fed a copy with NaN and ``-0.0`` made canonical);
+    ``torch.topk`` leaves the order of ties open, so torch gets None (its CPU
+    tensors take the compiled kernel anyway).
+
+    >>> import numpy as np
+    >>> native_top_k(namespace(np.zeros(1))) is None
+    True
+    """
+    if capabilities(xp).name != "jax":
+        return None
+    return _jax_top_k
+
+
+def _jax_top_k(x: Array, k: int, largest: bool) -> Array:
+    import jax
+    import jax.numpy as jnp
+
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.uint8)
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        y = x if largest else -x
+        y = jnp.where(y == 0, jnp.zeros((), y.dtype), y)
+        nan = jnp.asarray(jnp.nan if largest else -jnp.nan, dtype=y.dtype)
+        y = jnp.where(jnp.isnan(x), nan, y)  # one NaN pattern: all NaNs tie
+    else:
+        y = x if largest else ~x
+    return jax.lax.top_k(y, k)[1]
 
 
 def index_dtype(xp: ModuleType) -> Any:
