@@ -175,15 +175,17 @@ def native(xp: ModuleType) -> ModuleType | None:
     return None if module is None else sys.modules.get(module) or importlib.import_module(module)
 
 
-def native_top_k(xp: ModuleType) -> Callable[[Array, int, bool], Array] | None:
+def native_top_k(xp: ModuleType) -> Callable[[Array, int, bool], tuple[Array, Array]] | None:
     """A native top-k with arraymask's ranking, or None where the backend has none.
 
-    The callable ``top(x, k, largest)`` returns the positions (an integer
-    array) of the ``k`` best entries along the last axis of ``x`` (real or
-    bool), best first, equal values in index order; NaN ranks above ``+inf``
+    The callable ``top(x, k, largest)`` returns ``(values, positions)`` of the
+    ``k`` best entries along the last axis of ``x`` (real or bool), best
+    first, equal values in index order; NaN ranks above ``+inf``
     (``largest=False``: below every number) and ``-0.0`` ties ``0.0``: the
-    order of :func:`arraymask.topk_mask`. Only JAX's ``lax.top_k`` promises
-    lower-index-first ties (fed a copy with NaN and ``-0.0`` made canonical);
+    order of :func:`arraymask.topk_mask`. The values are those of ``x`` with
+    NaNs made one canonical NaN and ``-0.0`` made ``0.0`` (bool as uint8);
+    gather from ``x`` for its exact bits. Only JAX's ``lax.top_k`` promises
+    lower-index-first ties (fed a copy with canonical NaN and zeros);
     ``torch.topk`` leaves the order of ties open, so torch gets None (its CPU
     tensors take the compiled kernel anyway).
 
@@ -196,7 +198,7 @@ def native_top_k(xp: ModuleType) -> Callable[[Array, int, bool], Array] | None:
     return _jax_top_k
 
 
-def _jax_top_k(x: Array, k: int, largest: bool) -> Array:
+def _jax_top_k(x: Array, k: int, largest: bool) -> tuple[Array, Array]:
     import jax
     import jax.numpy as jnp
 
@@ -207,9 +209,22 @@ def _jax_top_k(x: Array, k: int, largest: bool) -> Array:
         y = jnp.where(y == 0, jnp.zeros((), y.dtype), y)
         nan = jnp.asarray(jnp.nan if largest else -jnp.nan, dtype=y.dtype)
         y = jnp.where(jnp.isnan(x), nan, y)  # one NaN pattern: all NaNs tie
-    else:
-        y = x if largest else ~x
-    return jax.lax.top_k(y, k)[1]
+        values, positions = _barrier(jax.lax.top_k(y, k))
+        return (values if largest else -values), positions
+    values, positions = _barrier(jax.lax.top_k(x if largest else ~x, k))
+    return (values if largest else ~values), positions
+
+
+def _barrier(pair: Any) -> Any:
+    """``lax.top_k``'s outputs behind an optimization barrier.
+
+    XLA on the CPU otherwise rewrites a ``top_k`` whose values feed further
+    arithmetic into a full sort of the operand (a hundred times slower on a
+    (64, 128256) batch, measured with jax 0.10).
+    """
+    import jax
+
+    return jax.lax.optimization_barrier(pair)
 
 
 def index_dtype(xp: ModuleType) -> Any:
