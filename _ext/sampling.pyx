@@ -54,6 +54,7 @@ ctypedef fused fkey_t:
 cdef enum:
     TABLE_SIZE = 512     # entries per digit table (9-bit digits)
     MAX_BUCKETS = 2048   # buckets of the first digit (11 bits; 8 for float16)
+    MANY_DRAWS = 16      # draws per row from which the kept tokens are sorted once
 
 #: E(x) = 0 from here on (see _common.X_MAX).
 cdef double X_MAX = 708.0
@@ -188,8 +189,9 @@ cdef inline double _gap(double l, double m, double inv_t) noexcept nogil:
 # ---------------------------------------------------------------- selection
 
 
-cdef inline int _first_digit(int nb) noexcept nogil:
-    return 8 if nb <= 16 else 11
+cdef inline int _first_digit(int nb, Py_ssize_t n) noexcept nogil:
+    """Bits of the first radix digit: 11 for long rows, 8 for short ones or 16-bit keys."""
+    return 8 if nb <= 16 or n < 8192 else 11
 
 
 cdef int _by_rank(const void* a, const void* b) noexcept nogil:
@@ -228,7 +230,7 @@ cdef Py_ssize_t _weighted_rank(const fkey_t* kb, const int64_t* w, Py_ssize_t n,
     by 8-bit digits. Equal keys weigh the same, so the last step is a division.
     """
     cdef int nb = <int>(sizeof(fkey_t) * 8)
-    cdef int shift = nb - _first_digit(nb), digit
+    cdef int shift = nb - _first_digit(nb, n), digit
     cdef Py_ssize_t i, t, b, count = 0, cc = 0, m, d
     cdef int64_t wc, r
     cdef fkey_t* ck = <fkey_t*>s.cand_k
@@ -565,7 +567,20 @@ cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_
         _select_top(kb, n, c, s, s.chosen)
     if mrow != NULL:
         _write(mrow, ms, n, s.chosen, 1, c)
-    if trow != NULL:
+    if trow != NULL and ns >= MANY_DRAWS:  # sort the kept tokens once, then search them
+        if c >= n:
+            for j in range(n):
+                s.chosen[j] = j
+        for j in range(c):
+            s.pairs[j].key = kb[s.chosen[j]]
+            s.pairs[j].idx = s.chosen[j]
+        qsort(s.pairs, c, sizeof(Pair), _by_rank)
+        total = 0
+        for j in range(c):
+            total += s.w[s.pairs[j].idx]
+            s.sums[j] = total
+        _draws_sorted(s, c, urow, us, ns, trow, ts)
+    elif trow != NULL:  # a radix search per draw: O(n), no sort
         wc = total
         if c < n:
             wc = 0

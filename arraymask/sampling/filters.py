@@ -183,7 +183,7 @@ def _run(spec: dict[str, Any], *, mask: bool, seed: Any = None,
     host = host_view(x)
     params = _host_params(spec) if host is not None and _kernels.filter_supported(host) else None
     if host is not None and params is not None:
-        u = uniform(out_shape, seed=seed, dtype="float64") if draws else None
+        u = _uniforms(out_shape, seed, "float64", None, None) if draws else None
         m, t = _kernels.filter_rows(
             host, ax, joint=spec["joint"], mask=mask,
             uniforms=None if u is None else np.moveaxis(u, ax, -1), **params)
@@ -193,7 +193,7 @@ def _run(spec: dict[str, Any], *, mask: bool, seed: Any = None,
     if 0 in x.shape:
         return _empty(spec, mask, out_shape if draws else None)
     wide = "float64" if caps.int64 else "float32"
-    u = uniform(out_shape, seed=seed, dtype=wide, xp=xp, device=device_of(x)) if draws else None
+    u = _uniforms(out_shape, seed, wide, xp, device_of(x)) if draws else None
     if caps.lazy:
         if draws:
             return None, _dask.filter_rows(x, ax, joint=spec["joint"], bound=spec["bound"],
@@ -208,6 +208,15 @@ def _run(spec: dict[str, Any], *, mask: bool, seed: Any = None,
     m, t = _generic.filter_rows(move(x, ax, -1), xp, joint=spec["joint"], bound=spec["bound"],
                                 mask=mask, uniforms=move(u, ax, -1), **values)
     return move(m, -1, ax), move(t, -1, ax)
+
+
+def _uniforms(shape: tuple[int, ...], seed: Any, dtype: str, xp: ModuleType | None,
+              device: Any) -> Array:
+    """``arraymask.random.uniform(shape, ...)``, drawn flat (the same row-major counters)
+    so that a 64-dimensional result needs no 65-dimensional stream."""
+    flat = uniform((math.prod(shape),), seed=seed, dtype=dtype, xp=xp, device=device)
+    ns = namespace(flat)
+    return ns.reshape(flat, shape)
 
 
 def _empty(spec: dict[str, Any], mask: bool,
