@@ -18,8 +18,8 @@ Per row, with ``K = min(top_k, n)``:
   and weighed. Top-p (sequential: over the survivors' weights; joint: one
   more pass sums every token's weight), min-p and the samples all work on
   the sorted survivors: O(n + K log K).
-* ``K == n`` (no top-k): one pass weighs every token (tokens far below the
-  top weigh 0 without an ``exp``), then a radix *search* walks the buckets
+* ``K == n`` (no top-k): one branch-free pass weighs every token, then a
+  radix *search* walks the buckets
   of keys from the top, summing their weights, until the running sum reaches
   the top-p target (and the same for each sample's target), refining only the
   bucket that crosses it. Never a sort of the slice: O(n) per target.
@@ -31,7 +31,7 @@ first kept token, in ranking order, whose running weight exceeds ``U``.
 """
 from cython.parallel cimport parallel, prange
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.math cimport INFINITY, NAN, ceil, floor, ldexp, log
+from libc.math cimport INFINITY, NAN, ceil, floor, ldexp
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy, memset
 
@@ -67,56 +67,33 @@ cdef struct Pair:
 
 
 cdef struct Work:
-    void* keys        # the row's keys (n)
-    int64_t* w        # every token's weight (n; the K == n path)
-    void* cand_k      # candidates of a radix step (n)
+    # scratch of one thread, in one allocation (``base``); n entries each unless noted
+    void* base
+    void* keys        # the row's keys
+    int64_t* w        # every token's weight (the K == n path)
+    void* cand_k      # candidates of a radix step, their positions and weights
     int64_t* cand_i
     int64_t* cand_w
-    int64_t* chosen   # selected positions (n)
-    Pair* pairs       # sorted survivors (n)
-    int64_t* sums     # running weights of the sorted survivors (n)
+    int64_t* chosen   # selected positions
+    Pair* pairs       # sorted survivors
+    int64_t* sums     # running weights of the sorted survivors
     Py_ssize_t* hist  # MAX_BUCKETS counts
     int64_t* hw       # MAX_BUCKETS weight sums
 
 
-cdef Work* _work_new(Py_ssize_t n) noexcept nogil:
-    cdef Work* s = <Work*>malloc(sizeof(Work))
+cdef bint _work_init(Work* s, Py_ssize_t n) noexcept nogil:
+    """Allocate the scratch for rows of ``n``; False when out of memory."""
     cdef Py_ssize_t m = n if n > 0 else 1
-    if s == NULL:
-        return NULL
-    s.keys = malloc(m * sizeof(uint64_t))
-    s.w = <int64_t*>malloc(m * sizeof(int64_t))
-    s.cand_k = malloc(m * sizeof(uint64_t))
-    s.cand_i = <int64_t*>malloc(m * sizeof(int64_t))
-    s.cand_w = <int64_t*>malloc(m * sizeof(int64_t))
-    s.chosen = <int64_t*>malloc(m * sizeof(int64_t))
-    s.pairs = <Pair*>malloc(m * sizeof(Pair))
-    s.sums = <int64_t*>malloc(m * sizeof(int64_t))
-    s.hist = <Py_ssize_t*>malloc(MAX_BUCKETS * sizeof(Py_ssize_t))
-    s.hw = <int64_t*>malloc(MAX_BUCKETS * sizeof(int64_t))
-    return s
-
-
-cdef bint _work_ok(Work* s) noexcept nogil:
-    return (s != NULL and s.keys != NULL and s.w != NULL and s.cand_k != NULL
-            and s.cand_i != NULL and s.cand_w != NULL and s.chosen != NULL
-            and s.pairs != NULL and s.sums != NULL and s.hist != NULL and s.hw != NULL)
-
-
-cdef void _work_free(Work* s) noexcept nogil:
-    if s == NULL:
-        return
-    free(s.keys)
-    free(s.w)
-    free(s.cand_k)
-    free(s.cand_i)
-    free(s.cand_w)
-    free(s.chosen)
-    free(s.pairs)
-    free(s.sums)
-    free(s.hist)
-    free(s.hw)
-    free(s)
+    cdef char* p = <char*>malloc(m * (7 * 8 + sizeof(Pair)) + 2 * MAX_BUCKETS * 8)
+    s.base = p
+    if p == NULL:
+        return False
+    s.keys, s.w, s.cand_k = p, <int64_t*>(p + 8 * m), p + 16 * m
+    s.cand_i, s.cand_w = <int64_t*>(p + 24 * m), <int64_t*>(p + 32 * m)
+    s.chosen, s.sums = <int64_t*>(p + 40 * m), <int64_t*>(p + 48 * m)
+    s.hist, s.hw = <Py_ssize_t*>(p + 56 * m), <int64_t*>(p + 56 * m + MAX_BUCKETS * 8)
+    s.pairs = <Pair*>(p + 56 * m + 2 * MAX_BUCKETS * 8)
+    return True
 
 
 # ---------------------------------------------------------------- keys and values
@@ -163,27 +140,25 @@ cdef inline double _value(fkey_t key, fkey_t sign) noexcept nogil:
 
 
 cdef inline double _exp_neg(double x, const double* tab) noexcept nogil:
-    """``E(x)``, the table exp of ``-x`` (``x >= 0``): seven lookups, six products."""
-    cdef int64_t d
-    cdef double r
-    if not (x < X_MAX):
-        return 0.0
-    d = <int64_t>(x * TWO52)
-    r = tab[6 * TABLE_SIZE + (d >> 54)]
-    r = r * tab[5 * TABLE_SIZE + ((d >> 45) & 511)]
-    r = r * tab[4 * TABLE_SIZE + ((d >> 36) & 511)]
-    r = r * tab[3 * TABLE_SIZE + ((d >> 27) & 511)]
-    r = r * tab[2 * TABLE_SIZE + ((d >> 18) & 511)]
-    r = r * tab[1 * TABLE_SIZE + ((d >> 9) & 511)]
-    r = r * tab[d & 511]
-    return r
+    """``E(x)``, the table exp of ``-x`` (``x >= 0``): seven lookups, a tree of products.
+
+    Branch-free (the out-of-range case is selected at the end), so that the
+    products of neighbouring tokens overlap in the pipeline.
+    """
+    cdef bint ok = x < X_MAX
+    cdef int64_t d = <int64_t>((x if ok else 0.0) * TWO52)
+    cdef double a, b, c, r
+    a = tab[6 * TABLE_SIZE + (d >> 54)] * tab[5 * TABLE_SIZE + ((d >> 45) & 511)]
+    b = tab[4 * TABLE_SIZE + ((d >> 36) & 511)] * tab[3 * TABLE_SIZE + ((d >> 27) & 511)]
+    c = tab[2 * TABLE_SIZE + ((d >> 18) & 511)] * tab[1 * TABLE_SIZE + ((d >> 9) & 511)]
+    r = (a * b) * (c * tab[d & 511])
+    return r if ok else 0.0
 
 
 cdef inline double _gap(double l, double m, double inv_t) noexcept nogil:
     """``x = (m - l) * (1 / T)``, 0 for the top tokens (also when ``m`` is infinite)."""
-    if l == m:
-        return 0.0
-    return (m - l) * inv_t
+    cdef double g = (m - l) * inv_t
+    return 0.0 if l == m else g
 
 
 # ---------------------------------------------------------------- selection
@@ -292,17 +267,10 @@ cdef Py_ssize_t _weighted_rank(const fkey_t* kb, const int64_t* w, Py_ssize_t n,
     return count + r
 
 
-cdef Py_ssize_t _select_top(const fkey_t* kb, Py_ssize_t n, Py_ssize_t c, Work* s,
-                            int64_t* out) noexcept nogil:
-    """Positions of the ``c`` best keys (ties: lower index) into ``out``, in index order."""
+cdef Py_ssize_t _threshold(const fkey_t* kb, Py_ssize_t n, fkey_t tkey, int64_t ties,
+                           int64_t* out) noexcept nogil:
+    """Positions (index order) of the keys above ``tkey`` and of the first ``ties`` equal to it."""
     cdef Py_ssize_t i, o = 0
-    cdef int64_t token, ties
-    cdef fkey_t tkey = 0
-    if c >= n:
-        for i in range(n):
-            out[i] = i
-        return n
-    _weighted_rank(kb, NULL, n, c, s, &token, &tkey, &ties)
     for i in range(n):
         if kb[i] > tkey or (kb[i] == tkey and ties > 0):
             if kb[i] == tkey:
@@ -310,6 +278,44 @@ cdef Py_ssize_t _select_top(const fkey_t* kb, Py_ssize_t n, Py_ssize_t c, Work* 
             out[o] = i
             o += 1
     return o
+
+
+cdef void _mark_threshold(const fkey_t* kb, Py_ssize_t n, fkey_t tkey, int64_t ties,
+                          uint8_t* mrow, Py_ssize_t ms) noexcept nogil:
+    """The mask row of :func:`_threshold`'s positions, without a branch per token."""
+    cdef Py_ssize_t i
+    cdef bint take
+    for i in range(n):
+        take = (kb[i] == tkey) & (ties > 0)
+        ties -= take
+        mrow[i * ms] = (kb[i] > tkey) | take
+
+
+cdef int64_t _kept_weight(const fkey_t* kb, const int64_t* w, Py_ssize_t n, fkey_t tkey,
+                          int64_t ties) noexcept nogil:
+    """The weight of :func:`_threshold`'s tokens."""
+    cdef Py_ssize_t i
+    cdef int64_t total = 0
+    cdef bint take
+    for i in range(n):
+        take = (kb[i] == tkey) & (ties > 0)
+        ties -= take
+        total += w[i] if (kb[i] > tkey) | take else 0
+    return total
+
+
+cdef Py_ssize_t _select_top(const fkey_t* kb, Py_ssize_t n, Py_ssize_t c, Work* s,
+                            int64_t* out) noexcept nogil:
+    """Positions of the ``c`` best keys (ties: lower index) into ``out``, in index order."""
+    cdef Py_ssize_t i
+    cdef int64_t token, ties
+    cdef fkey_t tkey = 0
+    if c >= n:
+        for i in range(n):
+            out[i] = i
+        return n
+    _weighted_rank(kb, NULL, n, c, s, &token, &tkey, &ties)
+    return _threshold(kb, n, tkey, ties, out)
 
 
 # ---------------------------------------------------------------- one row
@@ -362,7 +368,7 @@ cdef void _keys(const char* xrow, Py_ssize_t xs, Py_ssize_t n, fkey_t* kb, fkey_
 
 cdef Py_ssize_t _kept(Work* s, Py_ssize_t K, Py_ssize_t finite, double m, double inv_t,
                       double p, double mp, bint joint, const char* xrow, Py_ssize_t xs,
-                      Py_ssize_t n, const double* tab, double scale, double wcut,
+                      Py_ssize_t n, const double* tab, double scale,
                       fkey_t sign, fkey_t inf_bits) noexcept nogil:
     """Kept count ``c`` from the ``K`` sorted survivors in ``s.pairs``; ``s.sums`` gets
     their running weights."""
@@ -382,8 +388,7 @@ cdef Py_ssize_t _kept(Work* s, Py_ssize_t K, Py_ssize_t finite, double m, double
             total = 0
             for i in range(n):
                 x = _gap(_value(_load_key(xrow, xs, i, sign, inf_bits), sign), m, inv_t)
-                if x < wcut:
-                    total += <int64_t>(_exp_neg(x, tab) * scale)
+                total += <int64_t>(_exp_neg(x, tab) * scale)
         tau = _target(p, total)
         cp = K + 1
         for j in range(K):
@@ -482,7 +487,7 @@ cdef void _write(uint8_t* mrow, Py_ssize_t ms, Py_ssize_t n, const int64_t* idx,
 
 cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_t k,
               double p, double mp, bint joint, const double* tab, double scale,
-              double wcut, const uint8_t* top, uint8_t* mrow, Py_ssize_t ms,
+              const uint8_t* top, uint8_t* mrow, Py_ssize_t ms,
               const double* urow, Py_ssize_t us, Py_ssize_t ns, int64_t* trow,
               Py_ssize_t ts, Work* s, fkey_t sign, fkey_t inf_bits) noexcept nogil:
     """One row: ``top`` (or NULL) is its top-K mask, ``mrow`` (or NULL) the output mask
@@ -492,17 +497,16 @@ cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_
     cdef fkey_t kneg = <fkey_t>(~(sign | inf_bits))
     cdef fkey_t kmax = 0, kfail = 0
     cdef Py_ssize_t i, j, K, c, cp, cm, finite = 0
-    cdef double m, x, e, xfail = 0.0, xpass = 0.0, inv_t = 1.0 / temp
-    cdef int64_t wv, total, wc, tok, ties
+    cdef double m, e, inv_t = 1.0 / temp
+    cdef int64_t wv, total, wc, tok, ties = 0
     cdef fkey_t tkey = 0
-    cdef bint failing = False, failing_now
     K = n if k >= n else (k if k > 1 else 1)
     if K < n and top != NULL and _from_mask(xrow, xs, n, top, K, s, sign, inf_bits):
         finite = 0
         for j in range(K):
             finite += <fkey_t>s.pairs[j].key > kneg
         m = _value(<fkey_t>s.pairs[0].key, sign)
-        c = _kept(s, K, finite, m, inv_t, p, mp, joint, xrow, xs, n, tab, scale, wcut, sign,
+        c = _kept(s, K, finite, m, inv_t, p, mp, joint, xrow, xs, n, tab, scale, sign,
                   inf_bits)
         if mrow != NULL:
             if <const uint8_t*>mrow != top:
@@ -521,39 +525,23 @@ cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_
             s.pairs[j].key = kb[s.chosen[j]]
             s.pairs[j].idx = s.chosen[j]
         qsort(s.pairs, K, sizeof(Pair), _by_rank)
-        c = _kept(s, K, finite, m, inv_t, p, mp, joint, xrow, xs, n, tab, scale, wcut, sign,
+        c = _kept(s, K, finite, m, inv_t, p, mp, joint, xrow, xs, n, tab, scale, sign,
                   inf_bits)
         if mrow != NULL:
             _write(mrow, ms, n, &s.pairs[0].idx, sizeof(Pair) // sizeof(int64_t), c)
         if trow != NULL:
             _draws_sorted(s, c, urow, us, ns, trow, ts)
         return 0
-    # no top-k: weigh every token, search by buckets
-    if mp > 0.0:
-        xfail = -log(mp) + 1e-6
-        xpass = -log(mp) - 1e-6
+    # no top-k: weigh every token (branch-free), search by buckets
     total = 0
     for i in range(n):
-        x = _gap(_value(kb[i], sign), m, inv_t)
-        e = -1.0
-        wv = 0
-        if x < wcut:
-            e = _exp_neg(x, tab)
-            wv = <int64_t>(e * scale)
+        e = _exp_neg(_gap(_value(kb[i], sign), m, inv_t), tab)
+        wv = <int64_t>(e * scale)
         s.w[i] = wv
         total += wv
-        if mp > 0.0 and x >= xpass:
-            if x > xfail:
-                failing_now = True
-            else:
-                if e < 0.0:
-                    e = _exp_neg(x, tab)
-                failing_now = e < mp
-            if failing_now and (not failing or kb[i] > kfail):
-                kfail = kb[i]
-                failing = True
+        kfail = kb[i] if ((e < mp) & (kb[i] > kfail)) else kfail  # no key is 0
     cm = n
-    if failing:
+    if kfail != 0:
         cm = 0
         for i in range(n):
             cm += kb[i] > kfail
@@ -563,12 +551,24 @@ cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_
         if cp < 1:
             cp = 1
     c = _smallest(n, cp, cm, finite)
-    if c < n:
-        _select_top(kb, n, c, s, s.chosen)
+    # the kept tokens: every key above a threshold key, and its first ties (index order)
+    if c == cp and cp < n and ties > 0:
+        pass  # tkey and ties from the top-p search
+    elif c == cm and cm < n:
+        tkey, ties = kfail, 0
+    elif c == finite and finite < n:
+        tkey, ties = kneg, 0
+    else:  # c == 1: the best token, ties to the lower index (or c == n: all)
+        tkey, ties = kmax, 1
     if mrow != NULL:
-        _write(mrow, ms, n, s.chosen, 1, c)
+        if c < n:
+            _mark_threshold(kb, n, tkey, ties, mrow, ms)
+        else:
+            _write(mrow, ms, n, s.chosen, 1, n)
     if trow != NULL and ns >= MANY_DRAWS:  # sort the kept tokens once, then search them
-        if c >= n:
+        if c < n:
+            _threshold(kb, n, tkey, ties, s.chosen)
+        else:
             for j in range(n):
                 s.chosen[j] = j
         for j in range(c):
@@ -581,11 +581,7 @@ cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_
             s.sums[j] = total
         _draws_sorted(s, c, urow, us, ns, trow, ts)
     elif trow != NULL:  # a radix search per draw: O(n), no sort
-        wc = total
-        if c < n:
-            wc = 0
-            for j in range(c):
-                wc += s.w[s.chosen[j]]
+        wc = total if c >= n else _kept_weight(kb, s.w, n, tkey, ties)
         for j in range(ns):
             _weighted_rank(kb, s.w, n, _draw(urow[j * us], wc) + 1, s, &tok, &tkey, &ties)
             trow[j * ts] = tok
@@ -632,10 +628,10 @@ def filter_rows(const fkey_t[:, :] x, const double[:] temp, const int64_t[:] k,
     cdef Py_ssize_t ts = tokens.strides[1] // sizeof(int64_t) if want_tokens else 0
     cdef Py_ssize_t ns = u.shape[1] if want_tokens else 0
     cdef double scale = ldexp(1.0, scale_bits)
-    cdef double wcut = scale_bits * 0.6931471805599453 + 1e-6
     cdef fkey_t sign = 0, inf_bits = 0
     cdef const double* tab = &table[0]
     cdef Work* s
+    cdef bint ok
     cdef int failed = 0
     cdef int* failed_p = &failed
     if rows == 0 or n == 0:
@@ -655,17 +651,20 @@ def filter_rows(const fkey_t[:, :] x, const double[:] temp, const int64_t[:] k,
     _float_bits(&sign, &inf_bits)
     threads = max(1, min(threads, rows))
     with nogil, parallel(num_threads=threads):
-        s = _work_new(n)
+        s = <Work*>malloc(sizeof(Work))  # assigned here: private to the thread
+        ok = s != NULL and _work_init(s, n)
         for r in prange(rows, schedule="dynamic"):
-            if not _work_ok(s):
+            if not ok:
                 failed_p[0] = 1
             else:
                 _row(<const char*>&x[r, 0], xs, n, temp[r], k[r], p[r], min_p[r], joint,
-                     tab, scale, wcut, &top[r, 0] if have_top else NULL,
+                     tab, scale, &top[r, 0] if have_top else NULL,
                      <uint8_t*>&mask[r, 0] if want_mask else NULL, ms,
                      &u[r, 0] if want_tokens else NULL, us, ns,
                      &tokens[r, 0] if want_tokens else NULL, ts, s, sign, inf_bits)
-        _work_free(s)
+        if s != NULL:
+            free(s.base)
+        free(s)
     if failed:
         raise MemoryError("filter_rows: out of memory for scratch space")
 

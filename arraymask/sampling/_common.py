@@ -10,13 +10,17 @@ only operations whose result IEEE 754 fixes:
 
 **exp.** ``E(x) ~= exp(-x)`` for ``x >= 0``: ``D = floor(x * 2**52)`` (exact:
 a scaling by a power of two, then an integer), cut into seven 9-bit digits
-``D = sum_j v_j * 2**(9 j)``; then ``E = T6[v6] * T5[v5] * ... * T0[v0]``,
-multiplied in that order, where ``Tj[v]`` is ``exp(-v * 2**(9 j - 52))``
-rounded to float64 (computed here with ``decimal``, so the tables are the same
-on every machine). Only gathers and products: no sum that a compiler could
-fuse with a product. ``E(0) == 1`` exactly; ``E(x) = 0`` for ``x >= 708``
-(so no partial product is subnormal). The relative error against the true
-``exp(-x)`` is below ``2e-15``.
+``D = sum_j v_j * 2**(9 j)``; then, with ``tj = Tj[vj]``,
+``E = ((t6 * t5) * (t4 * t3)) * ((t2 * t1) * t0)`` (this tree, each product
+rounded), where ``Tj[v]`` is ``exp(-v * 2**(9 j - 52))`` rounded to float64
+(computed here with ``decimal``, so the tables are the same on every machine).
+Only gathers and products: no sum that a compiler could fuse with a product
+(XLA contracts ``a * b + c`` into a fused multiply-add under ``jit``).
+``E(0) == 1`` exactly; ``E(x) = 0`` for ``x >= 708`` (so no partial product
+is subnormal). The relative error against the true ``exp(-x)`` is below
+``2e-15``. The gaps are ``x = (max - l) * (1 / T)``: a product with the
+reciprocal rounded once, because XLA also rewrites a division by a broadcast
+array into that product.
 
 **Sums.** Every token's probability becomes an integer weight
 ``w = floor(E(x) * 2**s)`` with ``s = 62 - ceil(log2(n))`` for a slice of

@@ -321,7 +321,7 @@ def sampling_mask(logits: Array, /, *, top_k: Any = None, top_p: Any = None,
     >>> import numpy as np
     >>> import arraymask as am
     >>> logits = np.log(np.array([[0.5, 0.2, 0.15, 0.1, 0.05]]))
-    >>> am.sampling_mask(logits, top_p=0.7).astype(int)   # 0.5 + 0.2 reaches 0.7
+    >>> am.sampling_mask(logits, top_p=0.65).astype(int)  # 0.5 + 0.2 reaches 0.65
     array([[1, 1, 0, 0, 0]])
     >>> am.sampling_mask(logits, top_p=0.75).astype(int)  # the crossing token is kept
     array([[1, 1, 1, 0, 0]])
@@ -449,9 +449,9 @@ def sample(logits: Array, /, *, seed: Any, top_k: Any = None, top_p: Any = None,
     >>> import numpy as np
     >>> import arraymask as am
     >>> logits = np.log(np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]]))
-    >>> am.sample(logits, seed=7, top_k=2, num_samples=6)
-    array([[1, 0, 1, 0, 0, 0],
-           [2, 2, 2, 2, 0, 2]])
+    >>> am.sample(logits, seed=3, top_k=2, num_samples=6)  # row 1: the tie goes to token 0
+    array([[1, 1, 0, 0, 1, 0],
+           [2, 0, 2, 2, 2, 2]])
     """
     spec = _prepare(logits, axis, order, temperature, top_k, top_p, min_p)
     draws = check_int(num_samples, "num_samples")

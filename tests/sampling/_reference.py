@@ -23,14 +23,12 @@ TABLE = exp_table()
 
 
 def table_exp(x: float) -> float:
-    """``E(x)``: seven table entries multiplied from the highest digit down."""
+    """``E(x)``: seven table entries, multiplied as ``((T6 T5)(T4 T3))((T2 T1) T0)``."""
     if not x < 708.0:
         return 0.0
     d = int(x * 2.0**52)
-    r = float(TABLE[6 * 512 + (d >> 54)])
-    for j in range(5, -1, -1):
-        r = r * float(TABLE[j * 512 + ((d >> (9 * j)) & 511)])
-    return r
+    t = [float(TABLE[j * 512 + ((d >> (9 * j)) & 511)]) for j in range(7)]
+    return ((t[6] * t[5]) * (t[4] * t[3])) * ((t[2] * t[1]) * t[0])
 
 
 def _order(row: np.ndarray) -> tuple[list[int], list[float]]:
