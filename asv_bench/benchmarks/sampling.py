@@ -369,5 +369,9 @@ class SamplingGPU:
             flashinfer = importlib.import_module("flashinfer")
         except ImportError as exc:
             raise NotImplementedError("flashinfer is not installed") from exc
-        sync(flashinfer.sampling.top_k_top_p_sampling_from_logits(
-            self.xt, self.kt.int(), self.pt.float(), filter_apply_order="top_k_first"))
+        try:
+            out = flashinfer.sampling.top_k_top_p_sampling_from_logits(
+                self.xt, self.kt.int(), self.pt.float(), filter_apply_order="top_k_first")
+        except (AttributeError, TypeError) as exc:  # another FlashInfer API version
+            raise NotImplementedError(f"flashinfer: {exc}") from exc
+        sync(out)
