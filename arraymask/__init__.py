@@ -14,11 +14,12 @@ except ImportError as exc:  # pragma: no cover - a broken install
         "`pip install .` (or run tools/dev.sh to build it into a source checkout)"
     ) from exc
 
-from . import random, sparse
+from . import random, sampling, sparse
 from .masks.select import argwhere, boolean_select, isin_mask, masked_fill
 from .masks.sequence import index_mask, lengths_mask
 from .masks.topk import nm_mask, nucleus_mask, top_fraction_mask, topk_mask
 from .random import random_mask
+from .sampling import filter_logits, sample, sampling_mask, top_k
 from .sparse import COO
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __all__ = [
     "COO",
     "argwhere",
     "boolean_select",
+    "filter_logits",
     "index_mask",
     "isin_mask",
     "lengths_mask",
@@ -35,7 +37,11 @@ __all__ = [
     "nucleus_mask",
     "random",
     "random_mask",
+    "sample",
+    "sampling",
+    "sampling_mask",
     "sparse",
     "top_fraction_mask",
+    "top_k",
     "topk_mask",
 ]

@@ -40,6 +40,10 @@ def _x(mk, dtype):
     return mk(X.astype(dtype) if dtype != "bool" else MASK)
 
 
+def _logits(mk, dtype):
+    return mk(X.astype(dtype if dtype.startswith("float") else "float32"))
+
+
 def _coo(mk, dtype):
     values = np.arange(1, 5).astype(dtype if dtype != "bool" else "int32")
     return am.COO(mk(COORDS), mk(values), (3, 8))
@@ -56,6 +60,13 @@ SWEEP: dict[str, tuple[bool, Entry]] = {
     "nucleus_mask": (False, lambda mk, kw, dt: am.nucleus_mask(
         mk(PROBS.astype(dt if dt.startswith("float") else "float32")), 0.6)),
     "nm_mask": (False, lambda mk, kw, dt: am.nm_mask(_x(mk, dt), 2, 4)),
+    "top_k values": (False, lambda mk, kw, dt: am.top_k(_x(mk, dt), 3, axis=0).values),
+    "top_k indices": (False, lambda mk, kw, dt: am.top_k(_x(mk, dt), 3, largest=False).indices),
+    "sampling_mask": (False, lambda mk, kw, dt: am.sampling_mask(
+        _logits(mk, dt), top_k=mk(COUNTS + 2), top_p=0.8, min_p=0.05)),
+    "filter_logits": (False, lambda mk, kw, dt: am.filter_logits(_logits(mk, dt), top_p=0.7)),
+    "sample": (False, lambda mk, kw, dt: am.sample(_logits(mk, dt), seed=3, top_k=1,
+                                                   num_samples=2)),
     "random_mask": (False, lambda mk, kw, dt: am.random_mask((3, 8), 0.4, seed=9, **kw)),
     "random_mask exact per row": (False, lambda mk, kw, dt: am.random_mask(
         (3, 8), mk(np.array([0.1, 0.5, 1.0])), seed=9, exact=True)),

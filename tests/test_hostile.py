@@ -42,6 +42,11 @@ def _host(result: Any) -> Any:
     return to_numpy(result)
 
 
+def _floating(x: Any) -> Any:
+    """Logits for the sampling filters (float32 when ``x`` is not floating)."""
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
 def _same(a: Any, b: Any) -> None:
     if a is None or b is None:
         assert a is None and b is None
@@ -71,6 +76,12 @@ ON_X: dict[str, Callable[[Any], Any]] = {
     "COO.from_dense": lambda x: am.COO.from_dense(x),
     "COO.from_mask": lambda x: am.COO.from_mask(x > 0, x),
     "COO round trip": lambda x: am.COO.from_dense(x).to_dense(),
+    "top_k values": lambda x: am.top_k(x, min(2, x.shape[-1])).values if x.ndim else None,
+    "top_k indices": lambda x: am.top_k(x, 1 if x.size else 0, axis=None, largest=False).indices,
+    "sampling_mask": lambda x: am.sampling_mask(_floating(x), top_k=2, top_p=0.9, min_p=0.01)
+    if x.ndim else None,
+    "sample": lambda x: am.sample(_floating(x), seed=1, top_p=0.7, num_samples=2)
+    if x.ndim and x.shape[-1] else None,
 }
 
 

@@ -39,3 +39,7 @@ echo "== benchmarks (median ms; ratio to the peer baseline, <1 is faster)"
 export ARRAYMASK_BENCH_BACKENDS=cupy,torch_cuda,torch
 timeout 150 python3 asv_bench/compare.py masks_topk random_masks sparse_coo --repeat 5 \
   2>&1 | tee "$out/bench.log"
+
+echo "== sampling filters on the GPU (vs torch.topk-based sampling, FlashInfer if importable)"
+timeout 120 python3 asv_bench/compare.py sampling.SamplingGPU --repeat 5 \
+  2>&1 | tee "$out/bench_sampling.log"

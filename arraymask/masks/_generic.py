@@ -152,9 +152,6 @@ def _stable_mask(xp: ModuleType, kmax: int, largest: bool, y: Array, kk: Array) 
     import array_api_extra as xpx
 
     rows, n = y.shape
-    if xp.isdtype(y.dtype, "real floating"):
-        y = xp.where(y == 0, xp.zeros_like(y), y)  # -0.0 equals 0.0
-        y = xp.where(xp.isnan(y), xp.full_like(y, float("nan")), y)  # one NaN
     _, indices = _native_fn(xp, y.dtype)(y, kmax, largest)
     slot = xp.arange(kmax, dtype=kk.dtype, device=device_of(y))
     row = xp.arange(rows, dtype=indices.dtype, device=device_of(y))[:, None]
@@ -165,10 +162,9 @@ def _stable_mask(xp: ModuleType, kmax: int, largest: bool, y: Array, kk: Array) 
 def _topk_stable(y: Array, kk: Array, kmax: int, xp: ModuleType, *, largest: bool) -> Array:
     """``ties="index"`` through a stable native top-k: scatter the first ``k`` indices.
 
-    ``-0.0`` is made ``+0.0`` and every NaN the same NaN, so that equal
-    values are equal in the backend's total order of floats (NaN above
-    ``+inf``; negated for ``largest=False``, below ``-inf``). One compiled
-    function where the backend compiles (JAX eager too).
+    The native top-k ranks as the contract does (see
+    :func:`arraymask._backend.native_topk`). One compiled function where the
+    backend compiles (JAX eager too).
     """
     shape = tuple(y.shape)
     rows, n = math.prod(shape[:-1]), shape[-1]
