@@ -35,16 +35,8 @@ from libc.math cimport INFINITY, NAN, ceil, floor, ldexp
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memcpy, memset
 
-cdef extern from *:
-    """
-    #if !defined(__GNUC__) && !defined(__clang__)
-    #error "sampling.pyx needs __builtin_ctzll (GCC or Clang)"
-    #endif
-    #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    #error "sampling.pyx reads mask bytes as little-endian words"
-    #endif
-    """
-    int __builtin_ctzll(unsigned long long) noexcept nogil
+from _bits cimport ctz64, float_bits
+
 
 ctypedef fused fkey_t:
     uint16_t
@@ -424,7 +416,7 @@ cdef Py_ssize_t _marked(const uint8_t* row, Py_ssize_t n, Py_ssize_t width,
     while t + 8 <= n and o < width:
         memcpy(&word, row + t, 8)
         while word and o < width:  # bytes are 0 or 1: one bit per marked byte
-            out[o] = t + (__builtin_ctzll(word) >> 3)
+            out[o] = t + (ctz64(word) >> 3)
             o = o + 1
             word = word & (word - 1)
         t = t + 8
@@ -588,18 +580,6 @@ cdef int _row(const char* xrow, Py_ssize_t xs, Py_ssize_t n, double temp, int64_
     return 0
 
 
-cdef void _float_bits(fkey_t* sign, fkey_t* inf_bits) noexcept nogil:
-    if fkey_t is uint16_t:
-        sign[0] = <fkey_t>0x8000
-        inf_bits[0] = <fkey_t>0x7C00
-    elif fkey_t is uint32_t:
-        sign[0] = <fkey_t>0x80000000U
-        inf_bits[0] = <fkey_t>0x7F800000U
-    else:
-        sign[0] = <fkey_t>0x8000000000000000ULL
-        inf_bits[0] = <fkey_t>0x7FF0000000000000ULL
-
-
 def filter_rows(const fkey_t[:, :] x, const double[:] temp, const int64_t[:] k,
                 const double[:] p, const double[:] min_p, bint joint,
                 const double[::1] table, int scale_bits, uint8_t[:, ::1] top,
@@ -648,7 +628,7 @@ def filter_rows(const fkey_t[:, :] x, const double[:] temp, const int64_t[:] k,
     if (temp.shape[0] != rows or k.shape[0] != rows or p.shape[0] != rows
             or min_p.shape[0] != rows):
         raise ValueError("filter_rows: one parameter per row")
-    _float_bits(&sign, &inf_bits)
+    float_bits(&sign, &inf_bits)
     threads = max(1, min(threads, rows))
     with nogil, parallel(num_threads=threads):
         s = <Work*>malloc(sizeof(Work))  # assigned here: private to the thread

@@ -36,20 +36,12 @@ from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.math cimport ceil, floor, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
+
+from _bits cimport ctz64, float_bits
 from _fused cimport ukey_t
 
 
 
-cdef extern from *:
-    """
-    #if !defined(__GNUC__) && !defined(__clang__)
-    #error "select.pyx needs __builtin_ctzll (GCC or Clang)"
-    #endif
-    #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-    #error "select.pyx reads tag bytes as little-endian words"
-    #endif
-    """
-    int __builtin_ctzll(unsigned long long) noexcept nogil
 
 cdef enum:
     # Buckets of the first digit: 8 bits for short slices, 11 for long ones.
@@ -302,21 +294,6 @@ cdef int _select_slice(const char* xp, Py_ssize_t xs, char* op, Py_ssize_t os,
     return 0
 
 
-cdef void _float_bits(ukey_t* sign, ukey_t* inf_bits) noexcept nogil:
-    if sizeof(ukey_t) == 2:
-        sign[0] = <ukey_t>0x8000
-        inf_bits[0] = <ukey_t>0x7C00
-    elif sizeof(ukey_t) == 4:
-        sign[0] = <ukey_t>0x80000000U
-        inf_bits[0] = <ukey_t>0x7F800000U
-    elif sizeof(ukey_t) == 8:
-        sign[0] = <ukey_t>0x8000000000000000ULL
-        inf_bits[0] = <ukey_t>0x7FF0000000000000ULL
-    else:  # there is no 8-bit float: treat the bits as an unsigned integer
-        sign[0] = <ukey_t>0x80
-        inf_bits[0] = <ukey_t>0xFF
-
-
 def topk_slices(const ukey_t[:, :, :] x, const int64_t[:] k, uint8_t[:, :, :] out,
                 int kind, bint largest, bint ties_all, int threads=1):
     """Mark the top ``k[r]`` entries of every slice ``x[i, :, j]`` in ``out``.
@@ -339,7 +316,7 @@ def topk_slices(const ukey_t[:, :, :] x, const int64_t[:] k, uint8_t[:, :, :] ou
     if rows == 0 or n == 0:
         return
     if kind == 2:
-        _float_bits(&sign, &inf_bits)
+        float_bits(&sign, &inf_bits)
     else:
         sign = <ukey_t>(<ukey_t>1 << (sizeof(ukey_t) * 8 - 1))
     threads = max(1, threads)
@@ -517,7 +494,7 @@ cdef Py_ssize_t _take_band(const ukey_t* keys, Py_ssize_t n, Py_ssize_t offset, 
             memcpy(&word, op + t, 8)
             word &= 0x0202020202020202ULL
             while word:  # one iteration per tagged byte (little-endian byte order)
-                j = t + (__builtin_ctzll(word) >> 3)
+                j = t + (ctz64(word) >> 3)
                 cand_k[c] = keys[j]
                 cand_i[c] = offset + j
                 op[j] = 0

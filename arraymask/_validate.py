@@ -124,8 +124,11 @@ def check_unit_interval(
 
 
 def check_choice(value: object, name: str, choices: Collection[str]) -> str:
-    """``value`` if it is one of ``choices``, else ``ValueError`` listing them."""
-    if not isinstance(value, str) or value not in choices:
+    """``value`` if it is one of ``choices``: ``TypeError`` for a non-string,
+    ``ValueError`` listing them for another string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {sorted(choices)}, got {_show(value)}")
+    if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {_show(value)}")
     return value
 

@@ -118,6 +118,27 @@ def _cuda_count(module: str) -> int:
         return 0
 
 
+def make(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], style: str) -> np.ndarray:
+    """Values of ``dtype``: ``ties`` (few distinct), ``special`` (NaN, inf, -0.0, extremes),
+    ``wide`` (the whole range)."""
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return rng.integers(0, 2, shape).astype(bool)
+    if dt.kind == "f":
+        if style == "special":
+            pool = np.array([np.nan, -np.inf, np.inf, 0.0, -0.0, 1.0, -1.0, 2.5], dtype=dt)
+            return rng.choice(pool, shape)
+        if style == "ties":
+            return rng.integers(-2, 3, shape).astype(dt)
+        return rng.standard_normal(shape).astype(dt)
+    info = np.iinfo(dt)
+    if style == "special":
+        return rng.choice(np.array([info.min, info.max, 0, 1, info.max - 1], dtype=dt), shape)
+    if style == "ties":
+        return rng.integers(max(info.min, -2), 3, shape).astype(dt)
+    return rng.integers(info.min, info.max, shape, dtype=dt, endpoint=True)
+
+
 def make_backend(name: str) -> Backend:
     """The :class:`Backend` called ``name``; skips the test when it is missing."""
     requested = os.environ.get("ARRAYMASK_TEST_BACKENDS")

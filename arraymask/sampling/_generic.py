@@ -130,7 +130,8 @@ def filter_rows(y: Array, xp: ModuleType, *, temperature: Any, top_k: Any, top_p
     tokens. Where the backend compiles (JAX), the whole computation runs as
     one compiled function (the same operations, so the same results); its
     scalar parameters are then arguments, not constants, so that a new value
-    does not compile a new function.
+    does not compile a new function (``bound``, a static shape, is rounded up
+    to a power of two by the caller for the same reason).
     """
     batch = tuple(int(d) for d in y.shape[:-1])
     n = int(y.shape[-1])

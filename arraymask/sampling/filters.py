@@ -94,11 +94,13 @@ def _scalar(value: object, name: str, kind: str) -> int | float:
 
 
 def _param(value: object, name: str, kind: str, x: Array, xp: ModuleType,
-           batch: tuple[int, ...]) -> tuple[Any, float | None]:
+           batch: tuple[int, ...], cap: int | None = None) -> tuple[Any, float | None]:
     """A filter value as a Python scalar or an array of ``x``'s namespace, checked.
 
     Returns ``(value, largest)``: ``largest`` is the array's largest value when
-    it could be read (the static bound of ``top_k``), else None.
+    it could be read (the static bound of ``top_k``), else None. ``cap``
+    (``top_k``): readable values above it are lowered to it (``k >= n`` keeps
+    all), so that no value beyond int64 reaches the arithmetic.
     """
     if value is None:
         return None, None
@@ -106,6 +108,8 @@ def _param(value: object, name: str, kind: str, x: Array, xp: ModuleType,
         value = to_host(value)[()]  # a Dask scalar is computed: it is small
     if not (is_array(value) or is_sequence(value) or isinstance(value, np.ndarray)):
         scalar = _scalar(value, name, kind)
+        if cap is not None:
+            scalar = min(int(scalar), cap)
         return scalar, float(scalar)
     arr: Any = np.asarray(value) if is_sequence(value) else value
     dtype_kind = kind_of(arr.dtype)
@@ -120,7 +124,10 @@ def _param(value: object, name: str, kind: str, x: Array, xp: ModuleType,
             f"the axis, {batch}"
         )
     if is_array(arr) and type(arr) is not np.ndarray:
-        namespace(x, arr)  # the same namespace, or TypeError
+        try:
+            namespace(x, arr)
+        except TypeError as exc:
+            raise TypeError(f"{name} must be an array of the logits' library: {exc}") from None
     largest = None
     if not is_traced(arr) and math.prod(shape) > 0:  # small: one value per sequence
         host = np.asarray(to_host(arr))
@@ -130,6 +137,9 @@ def _param(value: object, name: str, kind: str, x: Array, xp: ModuleType,
         for v in (low, high):
             _bad_scalar(name, v.item(), kind)
         largest = float(high)
+        if cap is not None and high.item() > cap:
+            arr = new_array(np.minimum(host, cap).astype(np.int64), xp, device=device_of(x))
+            largest = float(cap)
     if type(arr) is np.ndarray and type(x) is not np.ndarray:
         arr = new_array(arr, xp, device=device_of(x))
     return arr, largest
@@ -146,10 +156,14 @@ def _prepare(logits: object, axis: object, order: object, temperature: object, t
     if temperature is None:
         raise TypeError("temperature must be a number > 0 or an array, got None")
     temp, _ = _param(temperature, "temperature", "t", x, xp, batch)
-    k, k_max = _param(top_k, "top_k", "k", x, xp, batch)
+    k, k_max = _param(top_k, "top_k", "k", x, xp, batch, cap=n)
     p, _ = _param(top_p, "top_p", "p", x, xp, batch)
     mp, _ = _param(min_p, "min_p", "min_p", x, xp, batch)
-    bound = None if k is None or k_max is None else min(int(k_max), n)
+    # the static bound of top_k in powers of two: where the backend compiles,
+    # a new largest k compiles a new function only when it crosses one
+    bound = None
+    if k is not None and k_max is not None:
+        bound = min(1 << (max(int(k_max), 1) - 1).bit_length(), n)
     return {"x": x, "xp": xp, "axis": ax, "n": n, "batch": batch, "joint": order == "joint",
             "temperature": temp, "top_k": k, "top_p": p, "min_p": mp, "bound": bound}
 
@@ -354,9 +368,12 @@ def filter_logits(logits: Array, /, *, top_k: Any = None, top_p: Any = None,
     Returns
     -------
     array
-        Shaped like ``logits``, of its dtype: ``logits / temperature``
-        computed in float64 and rounded once to that dtype (float32 on JAX
-        without x64), ``-inf`` where the mask is False.
+        Shaped like ``logits``, of its dtype: ``logits * (1 / temperature)``
+        computed in float64 (float32 on JAX without x64) and rounded to that
+        dtype, ``-inf`` where the mask is False. The reciprocal, rounded
+        first, is what every backend computes alike (XLA turns a division by
+        a broadcast array into it); for float64 logits the result can differ
+        from ``logits / temperature`` in the last bit.
 
     Raises
     ------{raises}

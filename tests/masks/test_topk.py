@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _helpers import assert_equal, raises_and_leaves_input, to_numpy
+from _helpers import assert_equal, make, raises_and_leaves_input, to_numpy
 
 import arraymask as am
 
@@ -16,27 +16,6 @@ import _topk_reference as ref
 
 # dtypes every backend can hold (JAX without x64 narrows 64-bit ones itself)
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64"]
-
-
-def make(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], style: str) -> np.ndarray:
-    """Values of ``dtype``: ``ties`` (few distinct), ``special`` (NaN, inf, -0.0), ``wide``."""
-    dt = np.dtype(dtype)
-    if dt.kind == "b":
-        return rng.integers(0, 2, shape).astype(bool)
-    if dt.kind == "f":
-        if style == "special":
-            pool = np.array([np.nan, -np.inf, np.inf, 0.0, -0.0, 1.0, -1.0, 2.5], dtype=dt)
-            return rng.choice(pool, shape)
-        if style == "ties":
-            return rng.integers(-2, 3, shape).astype(dt)
-        return rng.standard_normal(shape).astype(dt)
-    info = np.iinfo(dt)
-    if style == "special":
-        pool = np.array([info.min, info.max, 0, 1, info.max - 1], dtype=dt)
-        return rng.choice(pool, shape)
-    if style == "ties":
-        return rng.integers(max(info.min, -2), 3, shape).astype(dt)
-    return rng.integers(info.min, info.max, shape, dtype=dt, endpoint=True)
 
 
 def _input(backend, host: np.ndarray):

@@ -23,7 +23,7 @@ import arraymask as am
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _topk_reference as ref
-from test_topk import make
+from _helpers import make
 
 
 @st.composite

@@ -149,3 +149,20 @@ def test_dask_along_another_axis():
     got = am.sample(x, seed=2, top_k=5, axis=0, num_samples=2)
     np.testing.assert_array_equal(got.compute(), am.sample(host, seed=2, top_k=5, axis=0,
                                                            num_samples=2))
+
+
+def test_jax_compiles_once_per_power_of_two_of_the_largest_k(jax_mode):
+    # a serving loop with a new top_k per request must not compile a function per value
+    jnp, _ = jax_mode
+    from arraymask._backend import _namespace
+
+    x = jnp.asarray(np.random.default_rng(3).standard_normal((4, 300)).astype(np.float32))
+    _namespace._jitted.cache_clear()
+    am.sampling_mask(x, top_k=17, top_p=0.9)  # bound 32
+    before = _namespace._jitted.cache_info().misses
+    for k in range(18, 33):  # the same bound: no new function
+        want = am.sampling_mask(np.asarray(x), top_k=k, top_p=0.9)
+        np.testing.assert_array_equal(np.asarray(am.sampling_mask(x, top_k=k, top_p=0.9)), want)
+    assert _namespace._jitted.cache_info().misses == before
+    am.sampling_mask(x, top_k=33, top_p=0.9)  # bound 64: one more
+    assert _namespace._jitted.cache_info().misses == before + 1

@@ -43,6 +43,7 @@ BAD = [
     ({"min_p": np.zeros((2, 3))}, ValueError, r"min_p of shape \(2, 3\)"),
     ({"temperature": np.ones(4)}, ValueError, r"temperature of shape \(4,\)"),
     ({"order": "parallel"}, ValueError, r"order must be one of \['joint', 'sequential'\]"),
+    ({"order": 1}, TypeError, r"order must be a string, one of \['joint', 'sequential'\]"),
     ({"axis": 2}, ValueError, r"axis=2 is out of range"),
 ]
 
@@ -93,7 +94,7 @@ def test_sample_arguments():
 
 def test_parameter_of_another_namespace():
     torch = pytest.importorskip("torch")
-    with pytest.raises(TypeError, match="different namespaces"):
+    with pytest.raises(TypeError, match="top_k must be an array of the logits' library"):
         am.sampling_mask(np.zeros((2, 4)), top_k=torch.tensor([1, 2]))
 
 
@@ -102,3 +103,12 @@ def test_dask_values_are_checked_at_call_time():
     x = da.zeros((3, 10), chunks=2)
     with pytest.raises(ValueError, match=r"top_p must be in \(0, 1\], got 1.5"):
         am.sampling_mask(x, top_p=da.from_array(np.array([0.5, 1.5, 0.5])))
+
+
+@pytest.mark.parametrize("big", [2**63, 2**70, np.uint64(2**64 - 1),
+                                 np.array([2**63, 3], dtype=np.uint64)])
+def test_top_k_beyond_int64_keeps_every_token(big):
+    # k >= n keeps all, however large k is: no wrap-around, no OverflowError
+    x = np.log(np.array([[0.5, 0.3, 0.2], [0.1, 0.6, 0.3]]))
+    np.testing.assert_array_equal(am.sampling_mask(x, top_k=big), np.ones((2, 3), bool))
+    assert am.sample(x, seed=0, top_k=big, num_samples=4).shape == (2, 4)

@@ -67,6 +67,7 @@ def _tokens(backend, seeds: range) -> np.ndarray:
 def test_the_same_tokens_on_every_backend_for_ten_thousand_seeds():
     want = _tokens(make_backend("numpy"), range(SEEDS))
     assert len(np.unique(want.reshape(SEEDS, -1), axis=0)) > SEEDS // 2
+    compared: list[str] = []
     for name, count in [("torch", SEEDS), ("cupy", SEEDS), ("torch_cuda", SEEDS),
                         ("array_api_strict", TWIN_SEEDS),
                         ("array_api_strict_device1", TWIN_SEEDS // 3)]:
@@ -76,6 +77,9 @@ def test_the_same_tokens_on_every_backend_for_ten_thousand_seeds():
             continue
         np.testing.assert_array_equal(_tokens(backend, range(count)), want[:count],
                                       err_msg=name)
+        compared.append(name)
+    if not compared:  # a visible skip, not a pass that compared NumPy with itself
+        pytest.skip("no second backend requested or installed")
 
 
 @pytest.mark.slow
@@ -92,7 +96,7 @@ def test_the_same_tokens_with_jax_x64_and_dask(jax_mode):
 
 def test_the_draw_is_the_documented_inverse_cdf():
     # one sequence, two tokens of probabilities 1/4 and 3/4 (integer weights w, 3w):
-    # u < 1/4 draws token 1 (ranked second? no: token 1 is the more probable, ranked first)
+    # token 1 (probability 3/4) ranks first: u < 3/4 draws it, the rest token 0
     logits = np.log(np.array([0.25, 0.75]))
     u = am.random.uniform((1, 1000), seed=77, dtype="float64")
     tokens = am.sample(logits[None], seed=77, num_samples=1000)
