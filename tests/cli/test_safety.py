@@ -208,9 +208,12 @@ def test_signal_during_write_leaves_nothing(sig, status, tmp_path):
     )
     dst = tmp_path / "big.mtx.gz"
     dst.write_bytes(b"precious")
+    # a process started with SIGINT ignored (as a background job or a test
+    # worker may be) keeps ignoring it: start the command as from a terminal
     proc = subprocess.Popen(
         [sys.executable, "-m", "arraymask", "convert", str(src), str(dst), "--force"],
         env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while not any(TEMP_MARKER in name for name in os.listdir(tmp_path)):
