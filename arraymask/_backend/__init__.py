@@ -4,7 +4,8 @@ Algorithms ask this package which namespace and device their inputs live on
 and what a namespace can do (:mod:`._namespace`), whether an array can be
 handed to the compiled CPU kernels through a zero-copy NumPy view
 (:mod:`._host`), how many threads a kernel may use (:mod:`._threads`), and
-how to treat lazy Dask arrays (:mod:`._lazy`). TensorFlow tensors, which have
+how to treat lazy Dask arrays (:mod:`._lazy`), and the few operations whose
+spelling depends on the namespace (:mod:`._portable`). TensorFlow tensors, which have
 no array-API namespace, are moved in and out through DLPack by
 :mod:`._tensorflow` (the :func:`bridged` decorator of the public functions).
 No backend name appears outside this package in the algorithms: they branch
@@ -37,6 +38,7 @@ from ._namespace import (
     to_device,
     values_known,
 )
+from ._portable import first_true, take_last
 from ._tensorflow import bridged
 from ._threads import configured_threads, override_threads, threads
 
@@ -50,6 +52,7 @@ __all__ = [
     "configured_threads",
     "device_of",
     "dtype_name",
+    "first_true",
     "from_host",
     "fused",
     "host_chunks",
@@ -71,6 +74,7 @@ __all__ = [
     "override_threads",
     "require_known_chunks",
     "sparse_layout",
+    "take_last",
     "threads",
     "to_device",
     "to_host",

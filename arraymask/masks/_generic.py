@@ -37,12 +37,14 @@ from .._backend import (
     bitcast,
     capabilities,
     device_of,
+    first_true,
     fused,
     index_dtype,
     is_traced,
     itemsize,
     native_topk,
     new_array,
+    take_last,
 )
 from .._validate import kind_of
 
@@ -63,15 +65,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- top-k
-
-
-def _take_last(s: Array, pos: Array, xp: ModuleType) -> Array:
-    """``s[..., pos[..., 0]]`` keeping the last axis (length 1)."""
-    if hasattr(xp, "take_along_axis"):
-        return xp.take_along_axis(s, pos, axis=-1)
-    n = s.shape[-1]
-    hit = xp.arange(n, dtype=pos.dtype, device=device_of(s)) == pos
-    return xp.max(xp.where(hit, s, s[..., :1]), axis=-1, keepdims=True)
 
 
 def _extreme(dtype: Any, xp: ModuleType, *, high: bool) -> Any:
@@ -243,13 +236,13 @@ def topk_last_axis(
             kmax = k if isinstance(k, int) else int(xp.max(kk))
             width = max(1, min(n, kmax + 1))  # one more: the next value tells of ties
             values, _ = _native_fn(xp, z.dtype)(z, width, largest)
-            t = _take_last(values, xp.clip(rank - 1, 0, width - 1), xp)
-            after = _take_last(values, xp.clip(rank, 0, width - 1), xp)
+            t = take_last(values, xp.clip(rank - 1, 0, width - 1), xp)
+            after = take_last(values, xp.clip(rank, 0, width - 1), xp)
             exact = (after != t) | (rank >= width)
         else:
             s = xp.sort(z, axis=-1)
             pos = xp.clip(n - rank, 0, n - 1) if largest else xp.clip(rank - 1, 0, n - 1)
-            t = _take_last(s, pos, xp)
+            t = take_last(s, pos, xp)
     positive = kk > 0
     if nan is None:  # no NaN: "better or equal" is one comparison
         reach = (u >= t) if up else (u <= t)
@@ -286,12 +279,6 @@ def topk(x: Array, k: int | Array, axis: int | None, xp: ModuleType, *, largest:
     return xp.moveaxis(mask, -1, axis)
 
 
-def _first_reach(reached: Array, xp: ModuleType, idx: object) -> Array:
-    """Position of the first True along the last axis (the length if none)."""
-    before = xp.cumulative_sum(xp.astype(reached, idx), axis=-1) == 0
-    return xp.sum(xp.astype(before, idx), axis=-1)
-
-
 def nucleus_counts(probs: Array, p: float, axis: int, xp: ModuleType) -> Array:
     """Top-p count per slice: one sort per slice, sums in float64 (float32 without x64)."""
     y = xp.moveaxis(probs, axis, -1)
@@ -304,7 +291,7 @@ def nucleus_counts(probs: Array, p: float, axis: int, xp: ModuleType) -> Array:
     any_nan = xp.any(nan, axis=-1)
     descending = xp.flip(xp.sort(xp.where(nan, 0.0, y), axis=-1), axis=-1)
     sums = xp.cumulative_sum(xp.astype(descending, wide), axis=-1)
-    first = _first_reach(sums >= p, xp, idx)
+    first = first_true(sums >= p, xp, idx)
     return xp.where(any_nan, n, xp.minimum(first + 1, n))
 
 

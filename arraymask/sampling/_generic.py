@@ -36,10 +36,12 @@ from .._backend import (
     Array,
     capabilities,
     device_of,
+    first_true,
     fused,
     index_dtype,
     native_topk,
     new_array,
+    take_last,
 )
 from ..masks.topk import topk_mask
 from ._common import DIGIT_BITS, FRACTION_BITS, X_MAX, exp_table, scale_bits
@@ -47,10 +49,6 @@ from ._common import DIGIT_BITS, FRACTION_BITS, X_MAX, exp_table, scale_bits
 __all__ = ["exp_neg", "filter_rows", "first_above", "ranking_keys", "top_k"]
 
 _INF = float("inf")
-
-
-def _take_last(x: Array, idx: Array, xp: ModuleType) -> Array:
-    return xp.take_along_axis(x, idx, axis=-1)
 
 
 def _stable_top_k(xp: ModuleType, dtype: Any) -> Any:
@@ -96,16 +94,10 @@ def first_above(sums: Array, target: Array, last: Array, xp: ModuleType) -> Arra
     hi = xp.broadcast_to(last, tuple(target.shape))
     for _ in range(max(1, int(sums.shape[-1]).bit_length()) + 1):
         mid = (lo + hi) // 2
-        above = _take_last(sums, mid, xp) > target
+        above = take_last(sums, mid, xp) > target
         hi = xp.where(above, mid, hi)
         lo = xp.where(above, lo, mid + 1)
     return xp.minimum(lo, last)
-
-
-def _first_true(flags: Array, xp: ModuleType, idx: Any) -> Array:
-    """Position of the first True along the last axis (its length if none), keepdims."""
-    before = xp.cumulative_sum(xp.astype(flags, idx), axis=-1) == 0
-    return xp.sum(xp.astype(before, idx), axis=-1, keepdims=True)
 
 
 def _column(value: Any, xp: ModuleType, dtype: Any, batch: tuple[int, ...]) -> Any:
@@ -185,7 +177,7 @@ def _filter(xp: ModuleType, static: dict[str, Any], joint: bool, bound: int | No
         perm = xp.astype(perm, idx)
     else:
         perm = xp.argsort(key, axis=-1, descending=True, stable=True)
-        top = _take_last(key, perm, xp)
+        top = take_last(key, perm, xp)
     cols = int(top.shape[-1])
     # tokens with a finite logit, as far as they can count (all, or the top max(k))
     finite = xp.sum(xp.astype(top > -_INF, idx), axis=-1, keepdims=True)
@@ -208,7 +200,7 @@ def _filter(xp: ModuleType, static: dict[str, Any], joint: bool, bound: int | No
         elif isinstance(k, int):
             total = sums[..., k - 1:k]
         else:
-            total = _take_last(sums, k - 1, xp)
+            total = take_last(sums, k - 1, xp)
         target = top_p * xp.astype(total, wide)
         if exact:
             target = xp.minimum(xp.astype(xp.ceil(target), xp.int64), total)
@@ -218,12 +210,12 @@ def _filter(xp: ModuleType, static: dict[str, Any], joint: bool, bound: int | No
         count = xp.minimum(count, reached)
     min_p = param("min_p", wide)
     if min_p is not None:
-        count = xp.minimum(count, _first_true(probs < min_p, xp, idx))
+        count = xp.minimum(count, first_true(probs < min_p, xp, idx, keepdims=True))
     count = xp.clip(count, 1, None)
     out_mask = _mask(key, top, perm, count, xp, idx) if want_mask else None
     tokens = None
     if uniforms is not None:
-        kept = _take_last(sums, count - 1, xp)
+        kept = take_last(sums, count - 1, xp)
         if exact:
             draws = xp.astype(xp.floor(xp.astype(uniforms, wide) * xp.astype(kept, wide)),
                               xp.int64)
@@ -231,7 +223,7 @@ def _filter(xp: ModuleType, static: dict[str, Any], joint: bool, bound: int | No
         else:
             draws = xp.astype(uniforms, wide) * kept
         pos = first_above(sums, draws, count - 1, xp)
-        tokens = _take_last(perm, pos, xp)
+        tokens = take_last(perm, pos, xp)
     return out_mask, tokens
 
 
@@ -271,7 +263,7 @@ def _mask(key: Array, top: Array, perm: Array, count: Array, xp: ModuleType,
         row = xp.arange(rows, dtype=idx, device=device_of(key))[:, None]
         out = xp.zeros((rows, n), dtype=xp.bool, device=device_of(key))
         return xpx.at(out)[row, perm].set(rank < count, copy=None)
-    t = _take_last(top, count - 1, xp)
+    t = take_last(top, count - 1, xp)
     better = key > t
     equal = key == t
     need = count - xp.sum(xp.astype(better, idx), axis=-1, keepdims=True)
@@ -288,9 +280,9 @@ def _rank_order(values: Array, largest: bool, xp: ModuleType) -> Array:
         nan = xp.isnan(values)
         plain = xp.where(nan | (values == 0), 0.0, values)
         first = xp.argsort(plain, axis=-1, descending=largest, stable=True)
-        flags = xp.astype(_take_last(nan, first, xp), index_dtype(xp))
+        flags = xp.astype(take_last(nan, first, xp), index_dtype(xp))
         second = xp.argsort(flags, axis=-1, descending=largest, stable=True)
-        return _take_last(first, second, xp)
+        return take_last(first, second, xp)
     if values.dtype == xp.bool:
         values = xp.astype(values, xp.uint8)
     return xp.argsort(values, axis=-1, descending=largest, stable=True)
@@ -316,11 +308,11 @@ def top_k(y: Array, k: int, xp: ModuleType, *, largest: bool,
         pos = xp.astype(native(y, k, largest)[1], idx)
         if not sorted_:
             pos = xp.sort(pos, axis=-1)
-        return _take_last(y, pos, xp), pos
+        return take_last(y, pos, xp), pos
     mask = topk_mask(y, k, axis=-1, largest=largest)
     pos = _positions(mask, k, xp)
-    values = _take_last(y, pos, xp)
+    values = take_last(y, pos, xp)
     if sorted_ and k > 1:
         order = _rank_order(values, largest, xp)
-        values, pos = _take_last(values, order, xp), _take_last(pos, order, xp)
+        values, pos = take_last(values, order, xp), take_last(pos, order, xp)
     return values, pos
