@@ -44,6 +44,7 @@ from .._validate import (
     broadcast_shape,
     check_choice,
     check_int,
+    check_unit_interval,
     kind_of,
     normalize_axis,
     real_input,
@@ -70,10 +71,10 @@ def _bad_scalar(name: str, value: float, kind: str) -> None:
     """``ValueError`` when a filter value is out of its range."""
     if kind == "k" and value < 1:
         raise ValueError(f"top_k must be >= 1, got {value!r}")
-    if kind == "p" and not 0 < value <= 1:
-        raise ValueError(f"top_p must be in (0, 1], got {value!r}")
-    if kind == "min_p" and not 0 <= value <= 1:
-        raise ValueError(f"min_p must be in [0, 1], got {value!r}")
+    if kind == "p":
+        check_unit_interval(value, name, open_low=True)
+    if kind == "min_p":
+        check_unit_interval(value, name)
     if kind == "t" and not (value > 0 and math.isfinite(value)):
         raise ValueError(f"temperature must be a finite number > 0, got {value!r}")
 
