@@ -5,8 +5,8 @@ and what a namespace can do (:mod:`._namespace`), whether an array can be
 handed to the compiled CPU kernels through a zero-copy NumPy view
 (:mod:`._host`), how many threads a kernel may use (:mod:`._threads`), and
 how to treat lazy Dask arrays (:mod:`._lazy`), and the few operations whose
-spelling depends on the namespace (:mod:`._portable`). TensorFlow tensors, which have
-no array-API namespace, are moved in and out through DLPack by
+spelling depends on the namespace (:mod:`._portable`). TensorFlow tensors,
+which have no array-API namespace, are moved in and out through DLPack by
 :mod:`._tensorflow` (the :func:`bridged` decorator of the public functions).
 No backend name appears outside this package in the algorithms: they branch
 on :class:`Capabilities`.
