@@ -3,7 +3,7 @@
 Algorithms ask this package which namespace and device their inputs live on
 and what a namespace can do (:mod:`._namespace`), whether an array can be
 handed to the compiled CPU kernels through a zero-copy NumPy view
-(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`), and
+(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`),
 how to treat lazy Dask arrays (:mod:`._lazy`), and the few operations whose
 spelling depends on the namespace (:mod:`._portable`). TensorFlow tensors,
 which have no array-API namespace, are moved in and out through DLPack by
