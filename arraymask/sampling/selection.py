@@ -18,6 +18,7 @@ the same way.
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from .._backend import (
@@ -121,13 +122,12 @@ def top_k(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = True,
     largest = check_flag(largest, "largest")
     sorted_ = check_flag(sorted, "sorted")
     if axis is None:
-        flat = xp.reshape(x, (-1,))
-        if capabilities(xp).lazy and x.ndim > 1:
-            kk = _check_k(k, int(flat.shape[0]))
+        if capabilities(xp).lazy and x.ndim > 1:  # no flattening reshape: any chunking
+            kk = _check_k(k, math.prod(int(d) for d in x.shape))
             if kk == 0:
-                return _empty(flat, xp, 0)
+                return _empty(x, xp, None)
             return TopK(*_dask.top_k_global(x, kk, largest=largest, sorted_=sorted_))
-        return top_k(flat, k, axis=0, largest=largest, sorted=sorted_)
+        return top_k(xp.reshape(x, (-1,)), k, axis=0, largest=largest, sorted=sorted_)
     ax = normalize_axis(axis, x.ndim)
     kk = _check_k(k, int(x.shape[ax]))
     if kk == 0 or any(int(d) == 0 for d in x.shape):
@@ -143,10 +143,11 @@ def top_k(x: Array, k: Any, /, *, axis: int | None = -1, largest: bool = True,
     return TopK(xp.moveaxis(values, -1, ax), xp.moveaxis(idx, -1, ax))
 
 
-def _empty(x: Array, xp: Any, axis: int, k: int = 0) -> TopK:
-    """Results without elements: ``k == 0`` or an empty batch."""
-    shape = list(x.shape)
-    shape[axis] = k
+def _empty(x: Array, xp: Any, axis: int | None, k: int = 0) -> TopK:
+    """Results without elements: ``k == 0`` or an empty batch (``axis=None``: 1-D)."""
+    shape = [0] if axis is None else list(x.shape)
+    if axis is not None:
+        shape[axis] = k
     values = xp.zeros(tuple(shape), dtype=x.dtype, device=device_of(x))
     idx = xp.zeros(tuple(shape), dtype=index_dtype(xp), device=device_of(x))
     return TopK(values, idx)

@@ -146,3 +146,17 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="axis=2 is out of range"):
         am.top_k(x, 2, axis=2)
     assert am.top_k(x, np.array(2)).indices.tolist() == [5, 4]
+
+
+@pytest.mark.parametrize(("shape", "chunks"), [((6, 5, 4), (4, 3, 3)), ((3, 0), (2, 1)),
+                                               ((0, 4), (1, 3)), ((7, 9), (5, 2))])
+def test_dask_axis_none_with_uneven_chunks(shape, chunks):
+    # Dask cannot flatten these chunkings with a reshape: the global route must not need one
+    da = pytest.importorskip("dask.array")
+    host = make(np.random.default_rng(4), "float32", shape, "ties")
+    x = da.from_array(host, chunks=chunks)
+    for k in {0, min(3, host.size)}:
+        got = am.top_k(x, k, axis=None, largest=False)
+        want = reference(host, k, None, False, True)
+        np.testing.assert_array_equal(np.asarray(got.values), want[0])
+        np.testing.assert_array_equal(np.asarray(got.indices), want[1])
