@@ -25,13 +25,12 @@ its ``.bsp.h5`` is written there once by ``arraymask convert``.
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Any, ClassVar
 
 try:
-    from .cli_convert import DATA, matrix_market_file
+    from .cli_convert import DATA, ConvertFiles, matrix_market_file
 except ImportError:  # run as a script: python asv_bench/benchmarks/cli_binsparse.py
-    from cli_convert import DATA, matrix_market_file  # type: ignore[no-redef]
+    from cli_convert import DATA, ConvertFiles, matrix_market_file  # type: ignore[no-redef]
 
 
 def binsparse_file(nnz: int) -> str:
@@ -54,7 +53,7 @@ def _needs() -> None:
         raise NotImplementedError(f"{exc.name} is not installed") from exc
 
 
-class ConvertMatrixMarketToBinsparse:
+class ConvertMatrixMarketToBinsparse(ConvertFiles):
     """``arraymask convert X.mtx Y.bsp.h5`` vs ``save_binsparse(from_scipy(mmread(X)), Y)``."""
 
     params: ClassVar[list[Any]] = [[10_000_000]]
@@ -63,25 +62,14 @@ class ConvertMatrixMarketToBinsparse:
     timeout = 1800
     number = 1
     repeat = 3
+    suffix = ".bsp.h5"
 
     def setup(self, nnz: int) -> None:
         _needs()
-        self.src = matrix_market_file(nnz)
-        self.folder = tempfile.mkdtemp(prefix="arraymask-bench-")
-        self.ours = os.path.join(self.folder, "ours.bsp.h5")
-        self.peer = os.path.join(self.folder, "peer.bsp.h5")
-
-    def teardown(self, nnz: int) -> None:
-        for path in (self.ours, self.peer):
-            if os.path.exists(path):
-                os.unlink(path)
-        os.rmdir(self.folder)
+        super().setup(nnz)
 
     def time_convert(self, nnz: int) -> None:
-        from arraymask.cli import main
-
-        if main(["convert", self.src, self.ours, "--force", "--quiet"]) != 0:
-            raise RuntimeError("arraymask convert failed")
+        self.convert()
 
     def time_peer_mmread_binsparse_save(self, nnz: int) -> None:
         import binsparse

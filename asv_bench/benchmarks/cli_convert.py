@@ -42,7 +42,35 @@ def matrix_market_file(nnz: int, n: int = 1_000_000) -> str:
     return path
 
 
-class ConvertMatrixMarketToNpz:
+class ConvertFiles:
+    """Set-up of the conversion benchmarks: a source ``.mtx`` and two outputs.
+
+    No benchmark of its own (no ``time_`` method): subclasses time
+    :meth:`convert` against their peer, which writes ``self.peer``.
+    """
+
+    suffix = ""
+
+    def setup(self, nnz: int) -> None:
+        self.src = matrix_market_file(nnz)
+        self.folder = tempfile.mkdtemp(prefix="arraymask-bench-")
+        self.ours = os.path.join(self.folder, "ours" + self.suffix)
+        self.peer = os.path.join(self.folder, "peer" + self.suffix)
+
+    def teardown(self, nnz: int) -> None:
+        for path in (self.ours, self.peer):
+            if os.path.exists(path):
+                os.unlink(path)
+        os.rmdir(self.folder)
+
+    def convert(self) -> None:
+        from arraymask.cli import main
+
+        if main(["convert", self.src, self.ours, "--force", "--quiet"]) != 0:
+            raise RuntimeError("arraymask convert failed")
+
+
+class ConvertMatrixMarketToNpz(ConvertFiles):
     """``arraymask convert X.mtx Y.npz`` vs ``save_npz(Y, mmread(X))``."""
 
     params: ClassVar[list[Any]] = [[1_000_000, 10_000_000]]
@@ -51,28 +79,17 @@ class ConvertMatrixMarketToNpz:
     timeout = 1800
     number = 1
     repeat = 3
+    suffix = ".npz"
 
     def setup(self, nnz: int) -> None:
         try:
             import scipy  # noqa: F401
         except ImportError as exc:
             raise NotImplementedError("scipy is not installed") from exc
-        self.src = matrix_market_file(nnz)
-        self.folder = tempfile.mkdtemp(prefix="arraymask-bench-")
-        self.ours = os.path.join(self.folder, "ours.npz")
-        self.peer = os.path.join(self.folder, "peer.npz")
-
-    def teardown(self, nnz: int) -> None:
-        for path in (self.ours, self.peer):
-            if os.path.exists(path):
-                os.unlink(path)
-        os.rmdir(self.folder)
+        super().setup(nnz)
 
     def time_convert(self, nnz: int) -> None:
-        from arraymask.cli import main
-
-        if main(["convert", self.src, self.ours, "--force", "--quiet"]) != 0:
-            raise RuntimeError("arraymask convert failed")
+        self.convert()
 
     def time_peer_scipy_mmread_save_npz(self, nnz: int) -> None:
         import scipy.io
