@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import host_view, is_lazy, namespace, to_host
+from .._backend import host_chunks, host_view, is_lazy, namespace, to_host
 from . import _generic, _kernels
 
 __all__ = ["filter_rows", "top_k", "top_k_global"]
@@ -88,7 +88,7 @@ def filter_rows(x: Any, axis: int, *, temperature: Any, top_k: Any, top_p: Any, 
                            draws=draws)
     meta = getattr(x, "_meta", None)
     if draws:
-        out_meta = np.empty((0,) * x.ndim, dtype=np.int64) if type(meta) is np.ndarray else None
+        out_meta = np.empty((0,) * x.ndim, dtype=np.int64) if host_chunks(x) else None
         out = da.blockwise(fn, letters + "Y", *args, dtype=np.int64, concatenate=True,
                            meta=out_meta)
     else:
@@ -122,7 +122,7 @@ def top_k(x: Any, k: int, axis: int, *, largest: bool, sorted_: bool) -> tuple[A
 
     moved = da.moveaxis(x.rechunk({axis: -1}), axis, -1)
     chunks = (*moved.chunks[:-1], (k,))
-    meta = np.empty((0,) * x.ndim, dtype=np.int64) if type(x._meta) is np.ndarray else None
+    meta = np.empty((0,) * x.ndim, dtype=np.int64) if host_chunks(x) else None
     idx = da.map_blocks(_indices_block, moved, k=k, largest=largest, sorted_=sorted_,
                         chunks=chunks, dtype=np.int64, meta=meta)
     values = da.map_blocks(_gather_block, moved, idx, chunks=chunks, dtype=x.dtype,

@@ -28,7 +28,7 @@ from .._ext import sampling as _sampling
 from .._ext import topk as _topk
 from ._common import exp_table, scale_bits
 
-__all__ = ["filter_rows", "filter_supported", "rank_keys", "top_k", "topk_dtype"]
+__all__ = ["filter_rows", "filter_supported", "top_k", "topk_dtype"]
 
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 _NO_MASK = np.empty((0, 0), dtype=np.uint8)
@@ -114,7 +114,7 @@ def filter_rows(x: np.ndarray, axis: int, *, temperature: Any, top_k: Any, top_p
 # ---------------------------------------------------------------- top_k
 
 
-def rank_keys(values: np.ndarray, largest: bool) -> np.ndarray:
+def _rank_keys(values: np.ndarray, largest: bool) -> np.ndarray:
     """Unsigned keys whose descending order is the ranking (NaN above +inf, -0.0 == 0.0).
 
     ``largest=False`` complements them, so that descending order takes the
@@ -161,7 +161,7 @@ def top_k(x: np.ndarray, k: int, axis: int, *, largest: bool,
         _sampling.gather_marked(mask, idx, threads(mask.size, GATHER_GRAIN))
     values = np.take_along_axis(moved.reshape(rows, n), idx, axis=-1)
     if sorted_ and k > 1:
-        keys = rank_keys(values, largest)
+        keys = _rank_keys(values, largest)
         order = np.argsort(~keys, axis=-1, kind="stable")  # best first, ties by index
         values = np.take_along_axis(values, order, axis=-1)
         idx = np.take_along_axis(idx, order, axis=-1)

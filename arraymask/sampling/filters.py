@@ -107,7 +107,7 @@ def _param(value: object, name: str, kind: str, x: Array, xp: ModuleType,
         return None, None
     if is_array(value) and getattr(value, "ndim", None) == 0 and not is_traced(value):
         value = to_host(value)[()]  # a Dask scalar is computed: it is small
-    if not (is_array(value) or is_sequence(value) or isinstance(value, np.ndarray)):
+    if not (is_array(value) or is_sequence(value)):
         scalar = _scalar(value, name, kind)
         if cap is not None:
             scalar = min(int(scalar), cap)
