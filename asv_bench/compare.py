@@ -48,6 +48,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from benchmarks.common import peer_disturbance
+
 
 def _classes(target: str) -> list[type]:
     module_name, _, class_name = target.partition(".")
@@ -58,22 +60,6 @@ def _classes(target: str) -> list[type]:
         obj for _, obj in inspect.getmembers(module, inspect.isclass)
         if obj.__module__ == module.__name__ and any(n.startswith("time_") for n in dir(obj))
     ]
-
-
-_DISTURBANCE: list[Any] = []
-
-
-def _disturb() -> None:
-    """A large PyTorch operation on memory of its own, then a pause (``after-peer``)."""
-    import torch
-
-    if not _DISTURBANCE:
-        gen = torch.Generator().manual_seed(0)
-        _DISTURBANCE.append(torch.randint(0, 2**20, (2, 10_000_000), generator=gen))
-        _DISTURBANCE.append(torch.rand(10_000_000, generator=gen))
-    indices, values = _DISTURBANCE
-    torch.sparse_coo_tensor(indices, values, (2**20, 2**20), check_invariants=False).coalesce()
-    time.sleep(0.3)
 
 
 _CHILD = """
@@ -145,7 +131,7 @@ def _run_class(
             times = []
             for _ in range(repeat):
                 if state == "after-peer":
-                    _disturb()
+                    peer_disturbance()
                 t0 = time.perf_counter()
                 fn(*combo)
                 times.append(time.perf_counter() - t0)

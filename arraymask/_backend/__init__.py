@@ -3,7 +3,8 @@
 Algorithms ask this package which namespace and device their inputs live on
 and what a namespace can do (:mod:`._namespace`), whether an array can be
 handed to the compiled CPU kernels through a zero-copy NumPy view
-(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`),
+(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`), where its NumPy
+arrays take their memory (:mod:`._memory`),
 how to treat lazy Dask arrays (:mod:`._lazy`), and the few operations whose
 spelling depends on the namespace (:mod:`._portable`). TensorFlow tensors,
 which have no array-API namespace, are moved in and out through DLPack by
@@ -14,6 +15,7 @@ on :class:`Capabilities`.
 
 from ._host import from_host, host_view, native_order, to_host
 from ._lazy import host_chunks, is_lazy, lazy_check, require_known_chunks
+from ._memory import configured_pool_bytes, pooled, release_pool
 from ._namespace import (
     Array,
     Capabilities,
@@ -49,6 +51,7 @@ __all__ = [
     "bitcast",
     "bridged",
     "capabilities",
+    "configured_pool_bytes",
     "configured_threads",
     "device_of",
     "dtype_name",
@@ -72,7 +75,9 @@ __all__ = [
     "native_topk",
     "new_array",
     "override_threads",
+    "pooled",
     "require_known_chunks",
+    "release_pool",
     "sparse_layout",
     "take_last",
     "threads",

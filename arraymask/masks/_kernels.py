@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .._backend import threads
+from .._backend import pooled, threads
 from .._ext import lookup as _lookup
 from .._ext import sequence as _sequence
 from .._ext import topk as _topk
@@ -61,6 +61,7 @@ def topk_supported(x: np.ndarray) -> bool:
     return _kind(x.dtype) is not None
 
 
+@pooled
 def topk(x: np.ndarray, k: int | np.ndarray, axis: int | None, *, largest: bool,
          ties: str) -> np.ndarray:
     """Boolean mask (C-contiguous, shaped like ``x``) of the top ``k`` per slice.
@@ -95,6 +96,7 @@ def topk(x: np.ndarray, k: int | np.ndarray, axis: int | None, *, largest: bool,
     return out
 
 
+@pooled
 def nucleus_counts(x: np.ndarray, p: float, axis: int) -> np.ndarray:
     """Top-p counts per slice from O(n) selections of the top g (g = 64, 128, ...).
 
@@ -129,6 +131,7 @@ def nucleus_counts(x: np.ndarray, p: float, axis: int) -> np.ndarray:
 # ---------------------------------------------------------------- isin
 
 
+@pooled
 def isin(x: np.ndarray, values: np.ndarray, invert: bool) -> np.ndarray:
     """``isin`` of host data; ``values`` already hold only values exact in ``x.dtype``."""
     if values.size == 0:
@@ -160,6 +163,7 @@ def isin(x: np.ndarray, values: np.ndarray, invert: bool) -> np.ndarray:
 # ---------------------------------------------------------------- sequences
 
 
+@pooled
 def lengths(host: np.ndarray, maxlen: int, left: bool) -> np.ndarray:
     """Padding mask of non-negative ``host`` lengths into a fresh bool array."""
     out = np.empty((*host.shape, maxlen), dtype=np.bool_)

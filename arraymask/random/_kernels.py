@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._backend import threads
+from .._backend import pooled, threads
 from .._ext import rng as _rng
 from .._ext import topk as _topk
 
@@ -58,6 +58,7 @@ def _layout(
     return (chunk[-1] if chunk else 1), _row_starts(chunk, offsets, shape)
 
 
+@pooled
 def bits(
     chunk: tuple[int, ...], seed: int, offsets: tuple[int, ...] | None = None,
     shape: tuple[int, ...] | None = None,
@@ -70,6 +71,7 @@ def bits(
     return out.reshape(chunk)
 
 
+@pooled
 def bernoulli(
     chunk: tuple[int, ...], seed: int, threshold: int,
     offsets: tuple[int, ...] | None = None, shape: tuple[int, ...] | None = None,
@@ -83,6 +85,7 @@ def bernoulli(
     return out.view(np.bool_).reshape(chunk)
 
 
+@pooled
 def rows_bernoulli(shape: tuple[int, ...], seed: int, thresholds: np.ndarray) -> np.ndarray:
     """Per-row thresholds along the last axis (``thresholds`` shaped ``shape[:-1]``)."""
     n = math.prod(shape)
@@ -99,6 +102,7 @@ def _smallest(words: np.ndarray, k_rows: np.ndarray, out: np.ndarray) -> None:
     _topk.topk_slices(words, k_rows, out, 0, False, False, threads(words.size))
 
 
+@pooled
 def exact(shape: tuple[int, ...], seed: int, k: np.ndarray, axis: int | None) -> np.ndarray:
     """Exact-count mask: the ``k`` smallest stream words of every slice along ``axis``.
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import threads
+from .._backend import pooled, threads
 from .._ext import sampling as _sampling
 from .._ext import topk as _topk
 from ._common import exp_table, scale_bits
@@ -64,6 +64,7 @@ def _per_row(value: Any, batch: tuple[int, ...], dtype: Any) -> np.ndarray:
     return np.ascontiguousarray(full, dtype=dtype).reshape(rows)
 
 
+@pooled
 def filter_rows(x: np.ndarray, axis: int, *, temperature: Any, top_k: Any, top_p: Any,
                 min_p: Any, joint: bool, mask: bool = True,
                 uniforms: np.ndarray | None = None) -> tuple[np.ndarray | None,
@@ -141,6 +142,7 @@ def _rank_keys(values: np.ndarray, largest: bool) -> np.ndarray:
     return keys if largest else ~keys
 
 
+@pooled
 def top_k(x: np.ndarray, k: int, axis: int, *, largest: bool,
           sorted_: bool) -> tuple[np.ndarray, np.ndarray]:
     """``(values, indices)`` of the ``k`` best entries along ``axis`` (normalised).

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import configured_threads, threads
+from .._backend import configured_threads, pooled, threads
 from .._ext import buckets as _buckets
 from .._ext import canonical as _canon
 from .._ext import coo as _coo
@@ -62,6 +62,7 @@ def handles(dtype: Any, ndim: int) -> bool:
     return dt in _KERNEL_DTYPES or dt in (np.dtype(np.bool_), np.dtype(np.float16))
 
 
+@pooled
 def gather(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
     """``values[tuple(coords)]``: the entries of dense ``values`` at ``coords``.
 
@@ -91,6 +92,7 @@ def scan(coords: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int]:
 # ------------------------------------------------------------ dense -> COO
 
 
+@pooled
 def dense_to_coo(x: np.ndarray, fill_value: Any) -> tuple[np.ndarray, np.ndarray]:
     """Row-major ``(coords, values)`` of the entries of ``x`` that differ from ``fill_value``."""
     nd = x.ndim
@@ -127,6 +129,7 @@ def _reduce_dtype(values: np.ndarray, policy: str) -> tuple[np.ndarray, Any]:
     return values, None
 
 
+@pooled
 def canonicalize(
     coords: np.ndarray, values: np.ndarray, shape: tuple[int, ...], policy: str
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...] | None, bool]:
@@ -394,6 +397,7 @@ def _canonical_general(
 # ------------------------------------------------------------ COO -> dense
 
 
+@pooled
 def coo_to_dense(
     coords: np.ndarray, values: np.ndarray, shape: tuple[int, ...], fill_value: Any
 ) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from typing import Any, ClassVar
 
 import numpy as np
@@ -74,6 +75,27 @@ def sync(result: Any) -> Any:
     elif mod.startswith("cupy"):
         importlib.import_module("cupy").cuda.get_current_stream().synchronize()
     return result
+
+
+_DISTURBANCE: list[Any] = []
+
+
+def peer_disturbance() -> None:
+    """A large PyTorch operation on memory of its own, then a 0.3 s pause.
+
+    The ``after-peer`` state of ``compare.py`` and ``process_states.AfterPeer``:
+    a ``coalesce`` of 10M random entries, as in a training loop that
+    interleaves arraymask with framework work.
+    """
+    import torch
+
+    if not _DISTURBANCE:
+        gen = torch.Generator().manual_seed(0)
+        _DISTURBANCE.append(torch.randint(0, 2**20, (2, 10_000_000), generator=gen))
+        _DISTURBANCE.append(torch.rand(10_000_000, generator=gen))
+    indices, values = _DISTURBANCE
+    torch.sparse_coo_tensor(indices, values, (2**20, 2**20), check_invariants=False).coalesce()
+    time.sleep(0.3)
 
 
 class BackendBenchmark:
