@@ -3,9 +3,9 @@
 Algorithms ask this package which namespace and device their inputs live on
 and what a namespace can do (:mod:`._namespace`), whether an array can be
 handed to the compiled CPU kernels through a zero-copy NumPy view
-(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`), where its NumPy
-arrays take their memory (:mod:`._memory`),
-how to treat lazy Dask arrays (:mod:`._lazy`), and the few operations whose
+(:mod:`._host`), how many threads a kernel may use (:mod:`._threads`),
+where its NumPy arrays take their memory (:mod:`._memory`), how to treat
+lazy Dask arrays (:mod:`._lazy`), and the few operations whose
 spelling depends on the namespace (:mod:`._portable`). TensorFlow tensors,
 which have no array-API namespace, are moved in and out through DLPack by
 :mod:`._tensorflow` (the :func:`bridged` decorator of the public functions).
@@ -76,8 +76,8 @@ __all__ = [
     "new_array",
     "override_threads",
     "pooled",
-    "require_known_chunks",
     "release_pool",
+    "require_known_chunks",
     "sparse_layout",
     "take_last",
     "threads",
