@@ -82,6 +82,15 @@ cdef inline void* finish(char* base, size_t cap) noexcept nogil:
     return base + HEADER
 
 
+cdef void* fresh(char* base, size_t size) noexcept nogil:
+    """A block just allocated by the C library (or NULL): huge-page advice, header."""
+    if base == NULL:
+        return NULL
+    if advise and size >= HUGE_FROM:
+        am_advise_huge(base, size + HEADER)
+    return finish(base, size)
+
+
 cdef char* take(size_t size) noexcept nogil:
     """An idle block of capacity in [size, 1.25 size + 2 MiB], the smallest one."""
     global n_idle, held, reused
@@ -110,12 +119,7 @@ cdef void* pool_malloc(void* ctx, size_t size) noexcept nogil:
         return base + HEADER
     if size > SIZE_MAX - HEADER:
         return NULL
-    base = <char*>stdlib.malloc(size + HEADER)
-    if base == NULL:
-        return NULL
-    if advise and size >= HUGE_FROM:
-        am_advise_huge(base, size + HEADER)
-    return finish(base, size)
+    return fresh(<char*>stdlib.malloc(size + HEADER), size)
 
 
 cdef void* pool_calloc(void* ctx, size_t nelem, size_t elsize) noexcept nogil:
@@ -128,12 +132,7 @@ cdef void* pool_calloc(void* ctx, size_t nelem, size_t elsize) noexcept nogil:
     if base != NULL:
         memset(base + HEADER, 0, size)
         return base + HEADER
-    base = <char*>stdlib.calloc(size + HEADER, 1)
-    if base == NULL:
-        return NULL
-    if advise and size >= HUGE_FROM:
-        am_advise_huge(base, size + HEADER)
-    return finish(base, size)
+    return fresh(<char*>stdlib.calloc(size + HEADER, 1), size)
 
 
 cdef void* pool_realloc(void* ctx, void* ptr, size_t new_size) noexcept nogil:

@@ -57,11 +57,7 @@ class ConvertMatrixMarketToBinsparse(ConvertFiles):
     """``arraymask convert X.mtx Y.bsp.h5`` vs ``save_binsparse(from_scipy(mmread(X)), Y)``."""
 
     params: ClassVar[list[Any]] = [[10_000_000]]
-    param_names: ClassVar[list[str]] = ["nnz"]
     baseline = "time_peer_mmread_binsparse_save"
-    timeout = 1800
-    number = 1
-    repeat = 3
     suffix = ".bsp.h5"
 
     def setup(self, nnz: int) -> None:

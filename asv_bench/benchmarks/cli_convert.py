@@ -49,6 +49,10 @@ class ConvertFiles:
     :meth:`convert` against their peer, which writes ``self.peer``.
     """
 
+    param_names: ClassVar[list[str]] = ["nnz"]
+    timeout = 1800
+    number = 1
+    repeat = 3
     suffix = ""
 
     def setup(self, nnz: int) -> None:
@@ -74,11 +78,7 @@ class ConvertMatrixMarketToNpz(ConvertFiles):
     """``arraymask convert X.mtx Y.npz`` vs ``save_npz(Y, mmread(X))``."""
 
     params: ClassVar[list[Any]] = [[1_000_000, 10_000_000]]
-    param_names: ClassVar[list[str]] = ["nnz"]
     baseline = "time_peer_scipy_mmread_save_npz"
-    timeout = 1800
-    number = 1
-    repeat = 3
     suffix = ".npz"
 
     def setup(self, nnz: int) -> None:
