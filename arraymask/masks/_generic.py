@@ -115,6 +115,62 @@ def _kth_key(u: Array, rank: Array, xp: ModuleType) -> tuple[Array, Array]:
     return prefix, count
 
 
+def _kth_sorted(z: Array, rank: Array, xp: ModuleType, *, largest: bool) -> Array:
+    """The ``rank``-th best of every row of ``z`` (``rank`` in ``[1, n]``), by a sort.
+
+    Values only, so the sort need not be stable (the fast unstable sort).
+    """
+    n = z.shape[-1]
+    s = xp.sort(z, axis=-1, stable=False)
+    return take_last(s, n - rank if largest else rank - 1, xp)
+
+
+def _kth_by_blocks(z: Array, rank: Array, xp: ModuleType, *, largest: bool, block: int,
+                   max_width: int | None = None) -> Array:
+    """The ``rank``-th best of every row of ``z``, sorting few values (``1 <= rank <= n // block``).
+
+    Needs readable values and ``nonzero``; no bit reinterpretation. Each row
+    is split into ``g = n // block`` groups of ``block`` entries (entries
+    ``j, j + g, j + 2g, ...``: the reduction then runs along whole stretches
+    and vectorizes). The ``rank``-th best of the group bests is a bound that
+    at least ``rank`` entries reach, so the answer is among the entries
+    reaching it (for random data hardly more than ``rank``, with four groups
+    or more per ``rank``). Those candidates are gathered into one row each,
+    padded with the worst value, and sorted. Where some row has more than
+    ``max_width`` candidates (ties, adversarial data; default ``n // 2``) the
+    rows are sorted whole instead.
+
+    >>> import array_api_strict as xp
+    >>> z = xp.asarray([[5, 1, 9, 3, 7, 2, 8, 6]])
+    >>> _kth_by_blocks(z, xp.asarray([[3]]), xp, largest=True, block=2)
+    Array([[7]], dtype=array_api_strict.int64)
+    """
+    shape = tuple(z.shape)
+    n = shape[-1]
+    rows = math.prod(shape[:-1])
+    z2 = xp.reshape(z, (rows, n))
+    r2 = xp.reshape(rank, (rows, 1))
+    groups = n // block
+    head = xp.reshape(z2[:, :groups * block], (rows, block, groups))
+    bests = xp.max(head, axis=1) if largest else xp.min(head, axis=1)
+    bound = _kth_sorted(bests, r2, xp, largest=largest)
+    reach = (z2 >= bound) if largest else (z2 <= bound)
+    counts = xp.astype(xp.count_nonzero(reach, axis=-1), r2.dtype)
+    width = int(xp.max(counts))
+    candidates = z2  # a loose bound: sort the rows whole
+    if width <= (n // 2 if max_width is None else max_width):
+        found = xp.nonzero(xp.reshape(reach, (-1,)))[0]
+        values = xp.take(xp.reshape(z2, (-1,)), found)
+        starts = xp.cumulative_sum(counts) - counts
+        slot = xp.arange(width, dtype=r2.dtype, device=device_of(z))
+        pos = xp.reshape(xp.clip(starts[:, None] + slot, 0, found.shape[0] - 1), (-1,))
+        gathered = xp.reshape(xp.take(values, pos), (rows, width))
+        worst = xp.asarray(_extreme(z.dtype, xp, high=not largest), dtype=z.dtype,
+                           device=device_of(z))
+        candidates = xp.where(slot < counts[:, None], gathered, worst)
+    return xp.reshape(_kth_sorted(candidates, r2, xp, largest=largest), (*shape[:-1], 1))
+
+
 def kth_method(xp: ModuleType, dtype: Any, k: int | Array) -> str:
     """How :func:`topk_last_axis` selects on ``xp``: the fastest exact way.
 
@@ -123,14 +179,18 @@ def kth_method(xp: ModuleType, dtype: Any, k: int | Array) -> str:
     ``"native"``: the backend's top-k values only, ties
     resolved by index here (``torch.topk``); both need the largest ``k`` (not
     a traced per-slice ``k`` under ``jax.jit``). Else ``"radix"``, the
-    bitwise search, where bits can be reinterpreted; else ``"sort"``.
+    bitwise search, where bits can be reinterpreted; else ``"blocks"``, a sort
+    of the few candidates that a bound from block maxima leaves, where
+    ``nonzero`` is available; else ``"sort"``.
     """
     caps = capabilities(xp)
     readable_k = isinstance(k, int) or not is_traced(k)
     native = native_topk(xp, dtype)
     if readable_k and native is not None:
         return "stable" if native[1] else "native"
-    return "radix" if caps.bitcast else "sort"
+    if caps.bitcast:
+        return "radix"
+    return "blocks" if caps.data_dependent_shapes else "sort"
 
 
 def _native_fn(xp: ModuleType, dtype: Any) -> Any:
@@ -179,6 +239,9 @@ def topk_last_axis(
     -- the only step that differs; the mask is then built from values alone:
 
     * ``"sort"``: a sorted copy (O(n log n); the reference);
+    * ``"blocks"``: a sort of the candidates that a bound from the block
+      maxima leaves (see :func:`_kth_by_blocks`; readable values only, else
+      ``"sort"``);
     * ``"radix"``: a bitwise search on order-preserving keys (O(n) per key
       bit; needs :attr:`~arraymask._backend.Capabilities.bitcast`);
     * ``"native"``: the backend's own top-k values (``torch.topk``), whose
@@ -200,6 +263,8 @@ def topk_last_axis(
         return xp.zeros_like(y, dtype=xp.bool)
     if y.dtype == xp.bool:
         y = xp.astype(y, xp.uint8)
+    elif y.dtype in (xp.uint16, xp.uint32) and not capabilities(xp).uint32:
+        y = xp.astype(y, xp.int64)  # torch: no comparisons there; int64 orders them exactly
     if method is None:
         method = kth_method(xp, y.dtype, k)
     idx = index_dtype(xp)
@@ -240,9 +305,14 @@ def topk_last_axis(
             after = take_last(values, xp.clip(rank, 0, width - 1), xp)
             exact = (after != t) | (rank >= width)
         else:
-            s = xp.sort(z, axis=-1)
-            pos = xp.clip(n - rank, 0, n - 1) if largest else xp.clip(rank - 1, 0, n - 1)
-            t = take_last(s, pos, xp)
+            r = xp.clip(rank, 1, n)
+            block = 0
+            if method == "blocks" and readable:  # four blocks or more per wanted entry
+                block = n // (4 * max(1, k if isinstance(k, int) else int(xp.max(kk))))
+            if block > 1:
+                t = _kth_by_blocks(z, r, xp, largest=largest, block=block)
+            else:
+                t = _kth_sorted(z, r, xp, largest=largest)
     positive = kk > 0
     if nan is None:  # no NaN: "better or equal" is one comparison
         reach = (u >= t) if up else (u <= t)
@@ -289,7 +359,7 @@ def nucleus_counts(probs: Array, p: float, axis: int, xp: ModuleType) -> Array:
     wide = xp.float64 if capabilities(xp).int64 else xp.float32
     nan = xp.isnan(y)
     any_nan = xp.any(nan, axis=-1)
-    descending = xp.flip(xp.sort(xp.where(nan, 0.0, y), axis=-1), axis=-1)
+    descending = xp.flip(xp.sort(xp.where(nan, 0.0, y), axis=-1, stable=False), axis=-1)
     sums = xp.cumulative_sum(xp.astype(descending, wide), axis=-1)
     first = first_true(sums >= p, xp, idx)
     return xp.where(any_nan, n, xp.minimum(first + 1, n))
@@ -313,7 +383,7 @@ def isin(x: Array, vals: Array, any_valid: Array | None, invert: bool, xp: Modul
     elif kind == "c":
         hit = xp.any(x[..., None] == vals, axis=-1)
     else:
-        svals = xp.sort(vals)
+        svals = xp.sort(vals, stable=False)
         flat = xp.reshape(x, (-1,))
         pos = xp.minimum(xp.searchsorted(svals, flat), m - 1)
         hit = xp.reshape(xp.take(svals, pos) == flat, x.shape)

@@ -183,13 +183,13 @@ def test_every_way_to_find_the_kth_value_agrees(case):
     x, k, axis, largest, ties = case
     ax = None if axis is None else axis % x.ndim
     want = _kernels.topk(x, k, ax, largest=largest, ties=ties)
-    for method in ("sort", "radix"):
+    for method in ("sort", "radix", "blocks"):
         got = twins.topk(x, k, ax, cnp, largest=largest, ties=ties, method=method)
         np.testing.assert_array_equal(np.asarray(got), want, err_msg=method)
     for name in ("torch", "jax.numpy"):
         lib = pytest.importorskip(name)
-        if x.dtype.kind == "u" and x.dtype.itemsize > 1 and name == "torch":
-            continue  # torch's uint16/32/64 have no comparisons (CPU torch takes the kernel)
+        if x.dtype == np.uint64 and name == "torch":
+            continue  # torch's uint64 has no comparisons (CPU torch takes the kernel)
         if x.dtype.itemsize == 8 and name == "jax.numpy":
             continue  # JAX without x64 narrows 64-bit values
         xb = lib.asarray(np.array(x, copy=True))
@@ -200,6 +200,55 @@ def test_every_way_to_find_the_kth_value_agrees(case):
         np.testing.assert_array_equal(np.asarray(got), want, err_msg=f"{name} {method}")
 
 
+_EXTREMES = {"float32": [-np.inf, np.inf, -0.0], "int16": [-(2**15), 2**15 - 1],
+             "uint8": [0, 255]}
+
+
+@given(st.sampled_from(sorted(_EXTREMES)), st.data())
+def test_block_bound_finds_the_sorted_kth_value(dtype, data):
+    """The block-maxima route gives the sort's k-th value for any group size, per-row
+    ranks, ties and the dtype's extreme values (which are also its padding), with
+    the candidates gathered and with the rows sorted whole."""
+    xps = pytest.importorskip("array_api_strict")
+    elements = st.integers(0, 40) | st.sampled_from(_EXTREMES[dtype])
+    shape = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=40)
+    z = data.draw(hnp.arrays(dtype, shape, elements=elements), label="z")
+    n = z.shape[-1]
+    rank = data.draw(hnp.arrays(np.int64, (*z.shape[:-1], 1), elements=st.integers(1, n)))
+    block = data.draw(st.integers(1, n // int(rank.max())), label="block")  # rank <= groups
+    largest = data.draw(st.booleans(), label="largest")
+    zs, rs = xps.asarray(z), xps.asarray(rank)
+    want = twins._kth_sorted(zs, rs, xps, largest=largest)
+    for width in (n, 1):  # candidates gathered; rows sorted whole
+        got = twins._kth_by_blocks(zs, rs, xps, largest=largest, block=block,
+                                   max_width=width)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    np.testing.assert_array_equal(np.asarray(zs), z)
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("ties", ["index", "all"])
+def test_blocks_route_on_a_second_device(monkeypatch, largest, ties):
+    """Public calls on array-api-strict's second device take the block bound (rows long
+    enough for it) and give the kernel's mask, with NaN, ties and a per-row k."""
+    xps = pytest.importorskip("array_api_strict")
+    rng = np.random.default_rng(4)
+    host = rng.integers(0, 300, (40, 900)).astype(np.float32)
+    host[::7, ::11] = np.nan
+    k = rng.integers(0, 20, 40)
+    device = xps.Device("device1")
+    calls = spy_on(monkeypatch, twins, "_kth_by_blocks")
+    for kk in (7, k):
+        want = _kernels.topk(host, kk, 1, largest=largest, ties=ties)
+        got = am.topk_mask(xps.asarray(host, device=device),
+                           kk if isinstance(kk, int) else xps.asarray(kk, device=device),
+                           largest=largest, ties=ties)
+        assert got.device == device
+        np.testing.assert_array_equal(np.asarray(xps.asarray(got, device=xps.Device(
+            "CPU_DEVICE"))), want)
+    assert len(calls) == 2
+
+
 def test_the_twin_chooses_the_native_or_sort_free_way(monkeypatch):
     torch = pytest.importorskip("torch")
     jnp = pytest.importorskip("jax.numpy")
@@ -208,14 +257,14 @@ def test_the_twin_chooses_the_native_or_sort_free_way(monkeypatch):
     assert twins.kth_method(array_api_compat.array_namespace(torch.zeros(1)), torch.float32,
                             2) == "native"
     assert twins.kth_method(array_api_compat.array_namespace(torch.zeros(1)), torch.uint32,
-                            2) == "sort"
+                            2) == "blocks"
     jxp = array_api_compat.array_namespace(jnp.zeros(1))
     assert twins.kth_method(jxp, np.dtype("float32"), jnp.asarray(k)) == "stable"
     # XLA's top-k is slow on wide integers, and float32 does not hold them exactly
     assert twins.kth_method(jxp, np.dtype("int64"), 2) == "radix"
     assert twins.kth_method(cnp, np.float32, 2) == "radix"
     assert twins.kth_method(array_api_compat.array_namespace(xps.zeros(1)), xps.float32,
-                            2) == "sort"
+                            2) == "blocks"
     calls = spy_on(monkeypatch, torch, "topk")  # CPU torch takes the kernel, not torch.topk
     am.topk_mask(torch.arange(6.0).reshape(2, 3), 1)
     assert calls == []
