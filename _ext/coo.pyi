@@ -6,7 +6,14 @@ def scan(
     coords: np.ndarray, shape: np.ndarray, stop_unsorted: bool = False
 ) -> tuple[int, int, int]: ...
 def dense_count(
-    x: np.ndarray, fill: np.ndarray, half: bool, counts: np.ndarray, threads: int = 1
+    x: np.ndarray,
+    fill: np.ndarray,
+    half: bool,
+    counts: np.ndarray,
+    cap: int,
+    where: np.ndarray,
+    vals: np.ndarray,
+    threads: int = 1,
 ) -> None: ...
 def dense_fill(
     x: np.ndarray,
@@ -15,6 +22,9 @@ def dense_fill(
     starts: np.ndarray,
     coords: np.ndarray,
     values: np.ndarray,
+    cap: int,
+    where: np.ndarray,
+    vals: np.ndarray,
     threads: int = 1,
 ) -> None: ...
 def scatter(coords: np.ndarray, shape: np.ndarray, values: np.ndarray, out: np.ndarray) -> int: ...

@@ -6,7 +6,9 @@ for inputs, so read-only arrays work) and loop without the GIL.
 
 * :func:`scan` -- bounds check and order status in one pass.
 * :func:`dense_count` / :func:`dense_fill` -- dense -> COO in row blocks
-  (count, prefix sum, fill; both passes over the blocks in parallel).
+  (count, prefix sum, fill; both passes over the blocks in parallel). At low
+  density the count also records the entries, and the fill writes them
+  without reading the input again.
 * :func:`scatter` -- COO -> dense.
 
 The canonical order (sorts and duplicate policies) is ``canonical.pyx``.
@@ -174,6 +176,21 @@ cdef inline void _next(const int64_t* shp, const int64_t* strd, int nd,
         a -= 1
 
 
+cdef Py_ssize_t _count_run(const dense_t* p, Py_ssize_t n, dense_t fill,
+                           bint half) noexcept nogil:
+    """Entries of the contiguous run ``p[:n]`` that differ from ``fill``."""
+    cdef Py_ssize_t j, j0 = 0, j1, cnt = 0
+    cdef int c32  # 32-bit lanes vectorize better; chunks stay below 2**30
+    while j0 < n:
+        j1 = j0 + (1 << 30) if j0 + (1 << 30) < n else n
+        c32 = 0
+        for j in range(j0, j1):
+            c32 += _differs(p[j], fill, half)
+        cnt += c32
+        j0 = j1
+    return cnt
+
+
 cdef Py_ssize_t _count_block(const char* base, const int64_t* shp, const int64_t* strd, int nd,
                              Py_ssize_t r0, Py_ssize_t r1, dense_t fill,
                              bint half) noexcept nogil:
@@ -181,26 +198,74 @@ cdef Py_ssize_t _count_block(const char* base, const int64_t* shp, const int64_t
     cdef int64_t off
     cdef Py_ssize_t r, j, n = shp[nd - 1], cnt = 0
     cdef int64_t s = strd[nd - 1]
-    cdef const dense_t* row
-    cdef Py_ssize_t j0, j1
-    cdef int c32  # 32-bit lanes vectorize better; chunks stay below 2**30
     _start(shp, strd, nd, r0, idx, &off)
     for r in range(r0, r1):
         if s == sizeof(dense_t):
-            row = <const dense_t*>(base + off)
-            j0 = 0
-            while j0 < n:
-                j1 = j0 + (1 << 30) if j0 + (1 << 30) < n else n
-                c32 = 0
-                for j in range(j0, j1):
-                    c32 += _differs(row[j], fill, half)
-                cnt += c32
-                j0 = j1
+            cnt += _count_run(<const dense_t*>(base + off), n, fill, half)
         else:
             for j in range(n):
                 cnt += _differs((<const dense_t*>(base + off + j * s))[0], fill, half)
         _next(shp, strd, nd, idx, &off)
     return cnt
+
+
+cdef Py_ssize_t _count_record(const dense_t* p, Py_ssize_t total, dense_t fill, bint half,
+                              Py_ssize_t cap, int64_t* where, dense_t* vals) noexcept nogil:
+    """Count the entries of the contiguous run ``p[:total]`` and record them while they fit.
+
+    Each entry's position in the run and its value go to ``where`` and ``vals``
+    (room for ``cap``). Chunks of 32 are counted first and written without
+    branches while a whole chunk fits; at the first entry that does not fit
+    recording stops and the rest is only counted, so a count above ``cap``
+    means "not recorded" (the fill reads the run again).
+    """
+    cdef Py_ssize_t j = 0, k, stop, rec = 0, cnt = 0
+    cdef int hit
+    cdef dense_t v
+    while j < total:
+        stop = j + 32 if j + 32 < total else total
+        hit = 0
+        for k in range(j, stop):
+            hit += _differs(p[k], fill, half)
+        if hit:
+            cnt += hit
+            if rec + hit > cap:
+                return cnt + _count_run(p + stop, total - stop, fill, half)
+            if rec + 32 <= cap:
+                for k in range(j, stop):
+                    v = p[k]
+                    vals[rec] = v
+                    where[rec] = k
+                    rec += _differs(v, fill, half)
+            else:
+                for k in range(j, stop):
+                    v = p[k]
+                    if _differs(v, fill, half):
+                        vals[rec] = v
+                        where[rec] = k
+                        rec += 1
+        j = stop
+    return cnt
+
+
+cdef void _expand_block(const int64_t* shp, const int64_t* strd, int nd, Py_ssize_t r0,
+                        const int64_t* where, const dense_t* vals, Py_ssize_t cnt,
+                        int64_t* coords, Py_ssize_t nnz, dense_t* values,
+                        Py_ssize_t pos) noexcept nogil:
+    """Write the ``cnt`` entries :func:`_count_record` kept for the block from row ``r0``."""
+    cdef int64_t idx[MAX_NDIM]
+    cdef int64_t off, row_end = shp[nd - 1], n = shp[nd - 1]
+    cdef int64_t* last = coords + (nd - 1) * nnz
+    cdef Py_ssize_t i, a
+    _start(shp, strd, nd, r0, idx, &off)
+    for i in range(cnt):
+        while where[i] >= row_end:  # the entry lies in a later row
+            row_end += n
+            _next(shp, strd, nd, idx, &off)
+        values[pos + i] = vals[i]
+        last[pos + i] = where[i] - (row_end - n)
+        for a in range(nd - 1):
+            coords[a * nnz + pos + i] = idx[a]
 
 
 cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd, int nd,
@@ -264,34 +329,50 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
 
 
 def dense_count(object x, const dense_t[::1] fill, bint half, int64_t[::1] counts,
-                int threads=1):
+                Py_ssize_t cap, int64_t[::1] where, dense_t[::1] vals, int threads=1):
     """Count entries of ``x`` (ndim >= 1, any strides) != ``fill[0]`` per row block.
 
     ``counts`` has one slot per block; rows (the product of the leading axes)
     are split evenly over the blocks. ``half`` marks uint16 data that is
     really float16 (NaN and signed-zero rules applied to the bit patterns).
+    With ``cap > 0`` (C-contiguous ``x`` only) block ``b`` also records its
+    entries in ``where`` and ``vals`` from ``b * cap`` while they fit (see
+    :func:`_count_record`), so that :func:`dense_fill` need not read it again.
     """
     cdef int nd = x.ndim, a
     cdef int64_t shp[MAX_NDIM]
     cdef int64_t strd[MAX_NDIM]
-    cdef Py_ssize_t rows = 1, nb = counts.shape[0], b
+    cdef Py_ssize_t rows = 1, nb = counts.shape[0], b, n = x.shape[nd - 1]
     cdef size_t addr = x.ctypes.data
     cdef const char* base = <const char*>addr
     cdef dense_t f = fill[0]
+    if cap > 0 and (where.shape[0] < nb * cap or vals.shape[0] < nb * cap
+                    or not x.flags.c_contiguous):
+        raise ValueError("dense_count: recording needs C-contiguous x and nb * cap slots")
     for a in range(nd):
         shp[a] = x.shape[a]
         strd[a] = x.strides[a]
         if a < nd - 1:
             rows *= shp[a]
     for b in prange(nb, nogil=True, schedule="dynamic", num_threads=max(1, threads)):
-        counts[b] = _count_block(base, shp, strd, nd, rows * b // nb, rows * (b + 1) // nb, f, half)
+        if cap > 0:
+            counts[b] = _count_record(
+                <const dense_t*>base + rows * b // nb * n,
+                (rows * (b + 1) // nb - rows * b // nb) * n, f, half, cap,
+                &where[0] + b * cap, &vals[0] + b * cap)
+        else:
+            counts[b] = _count_block(base, shp, strd, nd, rows * b // nb,
+                                     rows * (b + 1) // nb, f, half)
 
 
 def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] starts,
-               int64_t[:, ::1] coords, dense_t[::1] values, int threads=1):
+               int64_t[:, ::1] coords, dense_t[::1] values, Py_ssize_t cap,
+               const int64_t[::1] where, const dense_t[::1] vals, int threads=1):
     """Write coordinates and values of ``x != fill[0]``, block ``b`` from ``starts[b]``.
 
-    ``starts`` holds ``nb + 1`` offsets (the prefix sum of :func:`dense_count`).
+    ``starts`` holds ``nb + 1`` offsets (the prefix sum of :func:`dense_count`);
+    ``cap``, ``where`` and ``vals`` are those given to :func:`dense_count`: a
+    block whose entries were all recorded is written from them.
     """
     cdef int nd = x.ndim, a
     cdef int64_t shp[MAX_NDIM]
@@ -301,7 +382,7 @@ def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] 
     cdef const char* base = <const char*>addr
     cdef dense_t f = fill[0]
     cdef int64_t* co = &coords[0, 0] if nnz > 0 else NULL
-    cdef dense_t* vals = &values[0] if nnz > 0 else NULL
+    cdef dense_t* vals_out = &values[0] if nnz > 0 else NULL
     if nnz == 0:
         return
     for a in range(nd):
@@ -309,10 +390,16 @@ def dense_fill(object x, const dense_t[::1] fill, bint half, const int64_t[::1] 
         strd[a] = x.strides[a]
         if a < nd - 1:
             rows *= shp[a]
+    if cap > 0 and (where.shape[0] < nb * cap or vals.shape[0] < nb * cap):
+        raise ValueError("dense_fill: nb * cap recorded slots expected")
     for b in prange(nb, nogil=True, schedule="dynamic", num_threads=max(1, threads)):
-        if starts[b + 1] > starts[b]:
+        if cap > 0 and starts[b + 1] - starts[b] <= cap:  # all recorded
+            _expand_block(shp, strd, nd, rows * b // nb, &where[0] + b * cap,
+                          &vals[0] + b * cap, starts[b + 1] - starts[b], co, nnz, vals_out,
+                          starts[b])
+        elif starts[b + 1] > starts[b]:
             _fill_block(base, shp, strd, nd, rows * b // nb, rows * (b + 1) // nb, f, half,
-                        co, nnz, vals, starts[b], starts[b + 1])
+                        co, nnz, vals_out, starts[b], starts[b + 1])
 
 # ------------------------------------------------------------ COO -> dense
 

@@ -109,14 +109,47 @@ def dense_to_coo(x: np.ndarray, fill_value: Any) -> tuple[np.ndarray, np.ndarray
     workers = threads(x.size)
     blocks = min(rows, 8 * configured_threads()) if workers > 1 else 1
     counts = np.zeros(blocks, dtype=np.int64)
-    _coo.dense_count(xv, fill, half, counts, workers)
+    cap = _record_capacity(xv, fill, half, rows, blocks)
+    where = np.empty(blocks * cap, dtype=np.int64)
+    vals = np.empty(blocks * cap, dtype=xv.dtype)
+    _coo.dense_count(xv, fill, half, counts, cap, where, vals, workers)
     starts = np.zeros(blocks + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     nnz = int(starts[-1])
     coords = np.empty((nd, nnz), dtype=np.int64)
     values = np.empty(nnz, dtype=x.dtype)
-    _coo.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0], workers)
+    _coo.dense_fill(xv, fill, half, starts, coords, _kernel_view(values)[0], cap, where, vals,
+                    workers)
     return coords, values
+
+
+#: Rows sampled to estimate the density, and the highest estimate read once.
+_SAMPLE_ROWS = 32
+_ONE_READ_DENSITY = 1 / 32
+
+
+def _record_capacity(xv: np.ndarray, fill: np.ndarray, half: bool, rows: int,
+                     blocks: int) -> int:
+    """Entries each row block may record while counting (0: count, then read again).
+
+    At low density the input is read once: the count pass keeps each block's
+    entries, and the fill only copies them. The density is estimated from
+    evenly spaced rows; a block with more entries than its room is read again,
+    so a wrong estimate costs time, never correctness. The scratch holds 12-16
+    bytes per expected entry, a quarter more than the estimate (the output
+    itself takes ``8 * ndim`` plus the item size).
+    """
+    if rows < 4 * _SAMPLE_ROWS or not xv.flags.c_contiguous:
+        return 0
+    n = xv.shape[-1]
+    sample = xv.reshape(rows, n)[:: rows // _SAMPLE_ROWS]
+    hits = np.zeros(1, dtype=np.int64)
+    _coo.dense_count(sample, fill, half, hits, 0, hits[:0], fill[:0])
+    density = int(hits[0]) / sample.size
+    if density > _ONE_READ_DENSITY:
+        return 0
+    per_block = -(-rows // blocks) * n
+    return int(1.25 * density * per_block) + 1024
 
 
 # ------------------------------------------------------------- canonical

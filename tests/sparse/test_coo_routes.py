@@ -264,6 +264,33 @@ def test_scan_blocks_agree_with_twin(shape, order, bad):
             assert early == got
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bool", "int64", "complex64"])
+@pytest.mark.parametrize("shape", [(600, 500), (20, 30, 400)])
+def test_one_read_at_low_density(shape, dtype):
+    """Sparse input is read once (the count records the entries); blocks that hold more
+    entries than the sampled density promised are read again. Both agree with nonzero."""
+    from arraymask._backend import override_threads
+
+    rng = np.random.default_rng(5)
+    rows, n = int(np.prod(shape[:-1])), shape[-1]
+    unsampled = np.arange(100) % (rows // _kernels._SAMPLE_ROWS) != 0
+    for fill in (0, 1):
+        x = np.where(rng.random(shape) < 0.002, rng.normal(size=shape) + 2, fill).astype(dtype)
+        clustered = x.copy().reshape(rows, n)
+        clustered[:100][unsampled] = rng.normal(size=(int(unsampled.sum()), n)) + 2
+        clustered = clustered.reshape(shape)
+        for threads in (1, 3):
+            with override_threads(threads):
+                for case in (x, clustered):
+                    xv, _, half = _kernels._kernel_view(case)
+                    fv = _kernels._kernel_view(np.asarray(fill, dtype=case.dtype).reshape(1))[0]
+                    assert 0 < _kernels._record_capacity(xv, fv, half, rows, threads) < x.size
+                    got = _kernels.dense_to_coo(case, fill)
+                    want = from_dense(case, fill)
+                    np.testing.assert_array_equal(got[0], want[0], strict=True)
+                    np.testing.assert_array_equal(got[1], want[1], strict=True)
+
+
 def test_float16_exact():
     bits = np.arange(2**16, dtype=np.uint16)
     x = bits.view(np.float16).reshape(256, 256)
