@@ -3,14 +3,17 @@
 These functions run on any namespace and device (array-api-strict, JAX also
 under ``jit``, CuPy, torch on CUDA, Dask blocks, NumPy too) and give exactly
 the results of the compiled paths in :mod:`._kernels`: static shapes, no
-item assignment, no value read back to the host. Arguments arrive validated,
-with the slice axis last.
+item assignment. Values are read back only where they can be read
+(:func:`arraymask._backend.values_known`), to skip work that cannot change
+the result; never under ``jax.jit``. Arguments arrive validated, with the
+slice axis last.
 
 **Filters** (:func:`filter_rows`). Tokens are ranked by their logit (NaN as
 ``-inf``, ``-0.0`` as ``0.0``), best first, ties by index: a stable
-descending ``argsort`` of the slice, or, where the backend has a native
-top-k with that order (:func:`arraymask._backend.native_topk`, stable: JAX's
-``lax.top_k``) and the largest ``top_k`` is known, only the top ``max(k)``.
+descending ``argsort`` of the slice, or, where the largest ``top_k`` is
+known, only the top ``max(k)``: by the backend's native top-k where it has
+that order (:func:`arraymask._backend.native_topk`, stable: JAX's
+``lax.top_k``), else (eager backends) by :func:`top_k` below.
 On those sorted values, with the arithmetic of :mod:`._common` (table
 ``exp``, integer weights, exact cumulative sums), the kept count is
 ``c = max(1, min(k, c_p, c_m, finite))``; the mask is the ``c`` best tokens
@@ -19,10 +22,10 @@ weight exceeds ``U`` (a binary search by gathers). Without 64-bit types the
 same steps run in float32 with the backend's ``exp``.
 
 **top_k** (:func:`top_k`). The native top-k where there is one; otherwise
-:func:`arraymask.topk_mask`, the positions of its ``k`` marks found by a
-binary search of the mask's cumulative sum (``O(k log n)`` gathers per
-slice: no scatter, no ``O(n k)`` comparison, static shapes), and a stable
-sort of only the ``k`` values.
+:func:`arraymask.topk_mask`, the positions of its ``k`` marks (``nonzero``
+where shapes may depend on values, else a binary search of the mask's
+cumulative sum: ``O(k log n)`` gathers per slice, no scatter, static
+shapes), and a stable sort of only the ``k`` values.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from .._backend import (
     native_topk,
     new_array,
     take_last,
+    values_known,
 )
 from ..masks.topk import topk_mask
 from ._common import DIGIT_BITS, FRACTION_BITS, X_MAX, exp_table, scale_bits
@@ -175,6 +179,9 @@ def _filter(xp: ModuleType, static: dict[str, Any], joint: bool, bound: int | No
     if native is not None and bound is not None:  # only the top max(k): the rest never counts
         top, perm = native(key, bound, True)  # key has no NaN or -0.0: the values are key's
         perm = xp.astype(perm, idx)
+    elif bound is not None and bound < n and not capabilities(xp).compiles:
+        top, perm = top_k(key, bound, xp, largest=True, sorted_=True)  # the same order
+        perm = xp.astype(perm, idx)
     else:
         perm = xp.argsort(key, axis=-1, descending=True, stable=True)
         top = take_last(key, perm, xp)
@@ -252,7 +259,8 @@ def _mask(key: Array, top: Array, perm: Array, count: Array, xp: ModuleType,
     With a native scatter, the first ``count`` sorted positions are set in a
     zero mask; otherwise the ``count``-th sorted key ``t`` is compared with
     every key, and the ties with ``t`` are taken in index order through a
-    cumulative sum. The same mask either way.
+    cumulative sum (skipped where the values can be read and no row has more
+    keys reaching ``t`` than ``count``). The same mask every way.
     """
     rows, n = int(key.shape[0]), int(key.shape[1])
     if capabilities(xp).scatter:
@@ -264,6 +272,10 @@ def _mask(key: Array, top: Array, perm: Array, count: Array, xp: ModuleType,
         out = xp.zeros((rows, n), dtype=xp.bool, device=device_of(key))
         return xpx.at(out)[row, perm].set(rank < count, copy=None)
     t = take_last(top, count - 1, xp)
+    if values_known(key, xp) and values_known(count, xp):
+        reach = key >= t
+        if int(xp.count_nonzero(reach)) == int(xp.sum(count)):
+            return reach  # no tie straddles t: the entries reaching it are the c best
     better = key > t
     equal = key == t
     need = count - xp.sum(xp.astype(better, idx), axis=-1, keepdims=True)
@@ -291,8 +303,11 @@ def _rank_order(values: Array, largest: bool, xp: ModuleType) -> Array:
 def _positions(mask: Array, k: int, xp: ModuleType) -> Array:
     """Positions of the ``k`` True entries of every row of a top-k mask, in order."""
     idx = index_dtype(xp)
-    marks = xp.cumulative_sum(xp.astype(mask, idx), axis=-1)
     batch = tuple(mask.shape[:-1])
+    if capabilities(xp).data_dependent_shapes and values_known(mask, xp):
+        columns = xp.nonzero(mask)[-1]  # row-major: k per row, in index order
+        return xp.reshape(xp.astype(columns, idx), (*batch, k))
+    marks = xp.cumulative_sum(xp.astype(mask, idx), axis=-1)
     wanted = xp.arange(k, dtype=idx, device=device_of(mask))
     wanted = xp.broadcast_to(wanted, (*batch, k))
     last = xp.full((*batch, 1), int(mask.shape[-1]) - 1, dtype=idx, device=device_of(mask))

@@ -39,6 +39,8 @@ def load(name: str) -> tuple[Any, Any]:
             return importlib.import_module("jax.numpy"), None
         if name == "dask":
             return importlib.import_module("dask.array"), None
+        if name == "array_api_strict":
+            return importlib.import_module("array_api_strict"), None
         if name == "cupy":
             cupy = importlib.import_module("cupy")
             if cupy.cuda.runtime.getDeviceCount() == 0:

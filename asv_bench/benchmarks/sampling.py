@@ -261,6 +261,43 @@ class TopKCPU:
         numpy_top_k(self.host, self.k)
 
 
+class SamplingStrict:
+    """The filters on array-api-strict (the array-API twin, no native top-k, no
+    bit reinterpretation) against the sort-based NumPy reference and torch's
+    ``topk`` route on the same data (both on the host)."""
+
+    params: ClassVar[list[Any]] = [["array_api_strict"]]
+    param_names: ClassVar[list[str]] = ["backend"]
+    timeout = 600
+    baseline = "time_peer_numpy_sort_mask"
+
+    def setup(self, backend: str) -> None:
+        self.host, self.k, self.p = workload()
+        self.x = to_backend(backend, self.host)  # NotImplementedError when not installed
+        self.kk, self.pp = to_backend(backend, self.k), to_backend(backend, self.p)
+
+    def time_sampling_mask(self, backend: str) -> None:
+        import arraymask as am
+
+        am.sampling_mask(self.x, top_k=self.kk, top_p=self.pp, min_p=MIN_P)
+
+    def time_sample(self, backend: str) -> None:
+        import arraymask as am
+
+        am.sample(self.x, seed=5, top_k=self.kk, top_p=self.pp, min_p=MIN_P)
+
+    def time_peer_numpy_sort_mask(self, backend: str) -> None:
+        numpy_sort_mask(self.host, self.k, self.p)
+
+    def time_peer_torch_topk_filters(self, backend: str) -> None:
+        try:
+            import torch
+        except ImportError as exc:
+            raise NotImplementedError("torch is not installed") from exc
+        torch_topk_filters(torch.from_numpy(self.host), torch.from_numpy(self.k),
+                           torch.from_numpy(self.p), False)
+
+
 # ---------------------------------------------------------------- JAX
 
 
