@@ -209,6 +209,30 @@ cdef Py_ssize_t _count_block(const char* base, const int64_t* shp, const int64_t
     return cnt
 
 
+cdef inline Py_ssize_t _compact(const dense_t* p, Py_ssize_t j, Py_ssize_t stop, dense_t fill,
+                                bint half, dense_t* vals, int64_t* where, Py_ssize_t pos,
+                                bint room) noexcept nogil:
+    """Write the entries of ``p[j:stop]`` that differ from ``fill`` (value and ``k``) from
+    slot ``pos``; returns the next free slot. With ``room`` for the whole chunk every
+    entry is written and a slot is kept only by advancing past it (no branches)."""
+    cdef Py_ssize_t k
+    cdef dense_t v
+    if room:
+        for k in range(j, stop):
+            v = p[k]
+            vals[pos] = v
+            where[pos] = k
+            pos += _differs(v, fill, half)
+    else:
+        for k in range(j, stop):
+            v = p[k]
+            if _differs(v, fill, half):
+                vals[pos] = v
+                where[pos] = k
+                pos += 1
+    return pos
+
+
 cdef Py_ssize_t _count_record(const dense_t* p, Py_ssize_t total, dense_t fill, bint half,
                               Py_ssize_t cap, int64_t* where, dense_t* vals) noexcept nogil:
     """Count the entries of the contiguous run ``p[:total]`` and record them while they fit.
@@ -221,7 +245,6 @@ cdef Py_ssize_t _count_record(const dense_t* p, Py_ssize_t total, dense_t fill, 
     """
     cdef Py_ssize_t j = 0, k, stop, rec = 0, cnt = 0
     cdef int hit
-    cdef dense_t v
     while j < total:
         stop = j + 32 if j + 32 < total else total
         hit = 0
@@ -231,19 +254,7 @@ cdef Py_ssize_t _count_record(const dense_t* p, Py_ssize_t total, dense_t fill, 
             cnt += hit
             if rec + hit > cap:
                 return cnt + _count_run(p + stop, total - stop, fill, half)
-            if rec + 32 <= cap:
-                for k in range(j, stop):
-                    v = p[k]
-                    vals[rec] = v
-                    where[rec] = k
-                    rec += _differs(v, fill, half)
-            else:
-                for k in range(j, stop):
-                    v = p[k]
-                    if _differs(v, fill, half):
-                        vals[rec] = v
-                        where[rec] = k
-                        rec += 1
+            rec = _compact(p, j, stop, fill, half, vals, where, rec, rec + 32 <= cap)
         j = stop
     return cnt
 
@@ -299,19 +310,8 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
                 hit = 0
                 for k in range(j, stop):
                     hit += _differs(row[k], fill, half)
-                if hit and pos + 32 <= end:
-                    for k in range(j, stop):
-                        v = row[k]
-                        values[pos] = v
-                        last[pos] = k
-                        pos += _differs(v, fill, half)
-                elif hit:
-                    for k in range(j, stop):
-                        v = row[k]
-                        if _differs(v, fill, half):
-                            values[pos] = v
-                            last[pos] = k
-                            pos += 1
+                if hit:
+                    pos = _compact(row, j, stop, fill, half, values, last, pos, pos + 32 <= end)
                 j = stop
         else:
             for j in range(n):
