@@ -176,8 +176,8 @@ cdef inline void _next(const int64_t* shp, const int64_t* strd, int nd,
         a -= 1
 
 
-cdef Py_ssize_t _count_run(const dense_t* p, Py_ssize_t n, dense_t fill,
-                           bint half) noexcept nogil:
+cdef inline Py_ssize_t _count_run(const dense_t* p, Py_ssize_t n, dense_t fill,
+                                  bint half) noexcept nogil:
     """Entries of the contiguous run ``p[:n]`` that differ from ``fill``."""
     cdef Py_ssize_t j, j0 = 0, j1, cnt = 0
     cdef int c32  # 32-bit lanes vectorize better; chunks stay below 2**30
@@ -207,6 +207,16 @@ cdef Py_ssize_t _count_block(const char* base, const int64_t* shp, const int64_t
                 cnt += _differs((<const dense_t*>(base + off + j * s))[0], fill, half)
         _next(shp, strd, nd, idx, &off)
     return cnt
+
+
+cdef inline int _chunk_hits(const dense_t* p, Py_ssize_t j, Py_ssize_t stop, dense_t fill,
+                            bint half) noexcept nogil:
+    """Entries of the chunk ``p[j:stop]`` (at most 32) that differ from ``fill``."""
+    cdef int hit = 0
+    cdef Py_ssize_t k
+    for k in range(j, stop):
+        hit += _differs(p[k], fill, half)
+    return hit
 
 
 cdef inline Py_ssize_t _compact(const dense_t* p, Py_ssize_t j, Py_ssize_t stop, dense_t fill,
@@ -243,13 +253,10 @@ cdef Py_ssize_t _count_record(const dense_t* p, Py_ssize_t total, dense_t fill, 
     recording stops and the rest is only counted, so a count above ``cap``
     means "not recorded" (the fill reads the run again).
     """
-    cdef Py_ssize_t j = 0, k, stop, rec = 0, cnt = 0
-    cdef int hit
+    cdef Py_ssize_t j = 0, stop, hit, rec = 0, cnt = 0
     while j < total:
         stop = j + 32 if j + 32 < total else total
-        hit = 0
-        for k in range(j, stop):
-            hit += _differs(p[k], fill, half)
+        hit = _chunk_hits(p, j, stop, fill, half)
         if hit:
             cnt += hit
             if rec + hit > cap:
@@ -290,9 +297,8 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
     cdef int64_t* last = coords + (nd - 1) * nnz
     cdef int64_t* lead
     cdef dense_t v
-    cdef Py_ssize_t k, stop
+    cdef Py_ssize_t stop
     cdef const dense_t* row
-    cdef int hit
     _start(shp, strd, nd, r0, idx, &off)
     for r in range(r0, r1):
         if pos >= end:
@@ -307,10 +313,7 @@ cdef void _fill_block(const char* base, const int64_t* shp, const int64_t* strd,
             j = 0
             while j < n:
                 stop = j + 32 if j + 32 < n else n
-                hit = 0
-                for k in range(j, stop):
-                    hit += _differs(row[k], fill, half)
-                if hit:
+                if _chunk_hits(row, j, stop, fill, half):
                     pos = _compact(row, j, stop, fill, half, values, last, pos, pos + 32 <= end)
                 j = stop
         else:
