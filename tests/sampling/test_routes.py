@@ -67,6 +67,32 @@ def _both(x, draws=3, **kw):
     return (kernel_mask, kernel_tokens), (np.asarray(twin[0]), np.asarray(twin[1]))
 
 
+@pytest.mark.parametrize("library", ["torch", "array_api_strict"])
+@pytest.mark.parametrize("order", ["sequential", "joint"])
+def test_twin_with_a_top_k_bound_on_eager_namespaces(monkeypatch, library, order):
+    """The top max(k) by the generic top_k route (torch's: the CUDA route, on the CPU)
+    gives the kernel's mask and tokens, with heavy ties, NaN and rows of one value."""
+    import array_api_compat
+
+    lib = pytest.importorskip(library)
+    rng = np.random.default_rng(3)
+    x = rng.integers(-3, 4, (6, 300)).astype(np.float64)
+    x[0, 7] = np.nan
+    x[1] = 1.0
+    k = np.array([1, 5, 17, 40, 299, 64])
+    (km, kt), _ = _both(x, top_k=k, top_p=0.7, order=order)
+    xb = lib.asarray(x)
+    xp = array_api_compat.array_namespace(xb)
+    u = xp.asarray(np.asarray(am.random.uniform((6, 3), seed=2, dtype="float64")))
+    calls = spy_on(monkeypatch, _generic, "top_k")
+    mask, tokens = _generic.filter_rows(xb, xp, temperature=1.0, top_k=xp.asarray(k),
+                                        top_p=0.7, min_p=None, joint=order == "joint",
+                                        bound=299, uniforms=u)
+    assert calls == ["top_k"]
+    np.testing.assert_array_equal(np.asarray(mask), km)
+    np.testing.assert_array_equal(np.asarray(tokens), kt)
+
+
 @st.composite
 def cases(draw):
     dtype = draw(st.sampled_from(["float16", "float32", "float64"]))
