@@ -272,9 +272,12 @@ def topk_last_axis(
         kk = xp.zeros_like(y[..., :1], dtype=idx) + k
     else:  # k broadcasts against the batch: give it the batch's ndim first
         kk = xp.broadcast_to(xp.astype(k, idx), tuple(y.shape[:-1]))[..., None]
+
+    def kmax() -> int:  # the largest k (k an array: read back; not under jax.jit)
+        return k if isinstance(k, int) else int(xp.max(kk))
+
     if method == "stable" and ties == "index":  # NaN and -0.0 handled inside
-        return _topk_stable(y, kk, k if isinstance(k, int) else int(xp.max(kk)), xp,
-                            largest=largest)
+        return _topk_stable(y, kk, kmax(), xp, largest=largest)
     readable = not is_traced(y) and not is_traced(kk)
     nan = None
     if xp.isdtype(y.dtype, "real floating") and not (readable and not bool(
@@ -298,15 +301,13 @@ def topk_last_axis(
     else:  # compare values: "greater" is "better" when largest
         u, up = y, largest
         if method in ("native", "stable"):
-            kmax = k if isinstance(k, int) else int(xp.max(kk))
-            width = max(1, min(n, kmax))  # ties: counted below (torch.topk slows past k = 64)
+            width = max(1, min(n, kmax()))  # ties: counted below (torch.topk slows past k = 64)
             values, _ = _native_fn(xp, z.dtype)(z, width, largest)
             t = take_last(values, xp.clip(rank - 1, 0, width - 1), xp)
         else:
             r = xp.clip(rank, 1, n)
-            block = 0
-            if method == "blocks" and readable:  # four blocks or more per wanted entry
-                block = n // (4 * max(1, k if isinstance(k, int) else int(xp.max(kk))))
+            # four groups or more per wanted entry
+            block = n // (4 * max(1, kmax())) if method == "blocks" and readable else 0
             if block > 1:
                 t = _kth_by_blocks(z, r, xp, largest=largest, block=block)
             else:
