@@ -291,6 +291,24 @@ def test_one_read_at_low_density(shape, dtype):
                     np.testing.assert_array_equal(got[1], want[1], strict=True)
 
 
+def test_recording_kernels_refuse_short_scratch_or_strided_input():
+    """The kernels check the scratch they are given before writing into it."""
+    x = np.zeros((200, 50), dtype=np.float32)
+    fill = np.zeros(1, dtype=np.float32)
+    counts = np.zeros(4, dtype=np.int64)
+    short = np.empty(4 * 10 - 1, dtype=np.int64), np.empty(4 * 10 - 1, dtype=np.float32)
+    with pytest.raises(ValueError, match="nb \\* cap"):
+        _kernels._coo.dense_count(x, fill, False, counts, 10, *short)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _kernels._coo.dense_count(x.T, fill, False, counts, 10, np.empty(40, np.int64),
+                                  np.empty(40, np.float32))
+    starts = np.zeros(5, dtype=np.int64)
+    with pytest.raises(ValueError, match="nb \\* cap"):
+        _kernels._coo.dense_fill(x, fill, False, starts, np.empty((2, 1), np.int64),
+                                 np.empty(1, np.float32), 10, *short)
+    assert not counts.any()
+
+
 def test_float16_exact():
     bits = np.arange(2**16, dtype=np.uint16)
     x = bits.view(np.float16).reshape(256, 256)
